@@ -1,0 +1,286 @@
+"""Run a case on a framework, compare with the float64 reference, and classify what happened.
+
+Flow for one case × framework × dtype: the :class:`Plan` (inputs, cotangents, tangents; one per
+case and seed, shared by every framework and dtype) → the framework's *raw* answer (a value,
+``None``s, or an error: recorded as its kind) → where the raw answer is not a plain value, the
+framework's idiomatic *fix* (zeros for unconnected sources, a persistent recording) → the fixed
+values compared with the reference → an :class:`~harness.outcome.Outcome`.
+
+The reference is computed once per case and seed (it dominates the cost otherwise: a Richardson
+gradient costs ~3x a torch gradient), never once per framework or dtype.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from harness import reference
+from harness.cases import Case
+from harness.frameworks.base import Adapter, Namespace
+from harness.outcome import Outcome, Parity, classify
+from harness.tolerances import Tolerance, for_dtype
+from harness.trees import leaves, paths
+
+NUMPY = Namespace(np)
+
+
+def bind(case: Case) -> Callable:
+    """The case as ``f(xp, **tensors)``, with its tap probes taken from ``tensors``.
+
+    ``xp.tap(name, value)`` returns ``value + probe`` for a tapped name (the probe is a zero
+    source, so the value is unchanged and its gradient is the gradient w.r.t. the intermediate)
+    and ``value`` otherwise. This works the same in every framework and in NumPy.
+    """
+    def f(xp, **tensors):
+        probes = {name: tensors.pop(name) for name in case.taps}
+        tapped = Namespace(xp, tap=lambda name, value: value + probes[name] if name in probes else value)
+        return case.fn(tapped, **tensors)
+    return f
+
+
+def _recorded_taps(case: Case, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Zero probes shaped like each tapped intermediate, found by one NumPy run."""
+    shapes = {}
+
+    def tap(name, value):
+        shapes[name] = np.shape(value)
+        return value
+
+    case.fn(Namespace(NUMPY, tap=tap), **inputs)
+    missing = set(case.taps) - set(shapes)
+    if missing:
+        raise ValueError(f"{case.id}: taps {sorted(missing)} are never passed to xp.tap(...)")
+    return {name: np.zeros(shapes[name]) for name in case.taps}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a check of one case needs besides the framework, fixed by the seed."""
+
+    case: Case
+    seed: int
+    inputs: dict[str, np.ndarray]  # float64, float32-representable; includes zero tap probes
+    out_paths: list[str]
+    cotangents: list[np.ndarray] | None
+    tangents: dict[str, np.ndarray]
+
+    def cast(self, dtype: str) -> dict[str, np.ndarray]:
+        return {n: v.astype(dtype) for n, v in self.inputs.items()}
+
+    def describe(self) -> str:
+        """``x=Array[(5, 3)], w=Array[(2, 3)]`` with roles, for failure messages and records."""
+        roles = {n: i.role for n, i in self.case.inputs.items()} | {t: "tap" for t in self.case.taps}
+        return ", ".join(f"{n}:{roles[n]}{list(v.shape)}" for n, v in self.inputs.items())
+
+
+@functools.lru_cache(maxsize=None)
+def plan(case: Case, seed: int) -> Plan:
+    """The inputs, cotangents and tangents of ``case`` for ``seed`` (cached)."""
+    inputs = case.draw(seed)
+    inputs |= _recorded_taps(case, inputs) if case.taps else {}
+    out = bind(case)(NUMPY, **inputs)
+    rng = np.random.default_rng([seed, 1, *case.id.encode()])
+    round32 = lambda a: np.asarray(a, np.float32).astype(np.float64)  # noqa: E731
+    cotangents = [round32(rng.standard_normal(np.shape(o))) for o in leaves(out)] if case.mode == "vjp" else None
+    tangents = {n: round32(rng.standard_normal(inputs[n].shape)) for n in case.sources}
+    return Plan(case, seed, inputs, paths(out), cotangents, tangents)
+
+
+# -- the modes: how a framework answers, and how the reference answers the same question ---------
+
+def _vector(p: Plan) -> Callable:
+    f = bind(p.case)
+    return lambda point: np.concatenate([np.ravel(o) for o in leaves(f(NUMPY, **point))]).astype(np.float64)
+
+
+def _weighted_sum(p: Plan, weights: list[np.ndarray | float] | None) -> Callable:
+    f = bind(p.case)
+
+    def scalar(point):
+        outs = leaves(f(NUMPY, **point))
+        w = weights if weights is not None else [1.0] * len(outs)
+        return np.atleast_1d(sum(np.sum(wi * np.asarray(o)) for wi, o in zip(w, outs)))
+    return scalar
+
+
+def _per_target_reference(p: Plan) -> dict:
+    result = {}
+    n = len(p.out_paths)
+    for i, target in enumerate(p.out_paths):
+        one_hot = [1.0 if j == i else 0.0 for j in range(n)]
+        grads = reference.gradient(_weighted_sum(p, one_hot), p.inputs, p.case.sources)
+        result |= {f"{target}/{s}": g for s, g in grads.items()}
+    return result
+
+
+def _split_outputs(p: Plan, est: reference.Estimate) -> dict:
+    shapes = [np.shape(o) for o in leaves(bind(p.case)(NUMPY, **p.inputs))]
+    out, start = {}, 0
+    for path, shape in zip(p.out_paths, shapes):
+        size = int(np.prod(shape))
+        out[path] = reference.Estimate(est.value[start:start + size].reshape(shape),
+                                       est.error[start:start + size].reshape(shape))
+        start += size
+    return out
+
+
+def _flat_targets(result: dict[str, dict]) -> dict:
+    return {f"{target}/{s}": g for target, grads in result.items() for s, g in grads.items()}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One kind of question: the framework's call (raw, or with its idiomatic fix) and the reference's."""
+
+    framework: Callable[[Adapter, Plan, dict, Callable, bool], dict]
+    reference: Callable[[Plan], dict]
+
+
+MODES: dict[str, Mode] = {
+    "grad": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, zero_unconnected=fix),
+                 lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources)),
+    "model": Mode(lambda a, p, x, f, fix: a.model_vjp(p.case.model, f, x, p.case.sources),
+                  lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources)),
+    "vjp": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, p.cotangents, zero_unconnected=fix),
+                lambda p: reference.gradient(_weighted_sum(p, p.cotangents), p.inputs, p.case.sources)),
+    "jacobian": Mode(lambda a, p, x, f, fix: a.jacobian(f, x, p.case.sources, zero_unconnected=fix),
+                     lambda p: reference.jacobian(_vector(p), p.inputs, p.case.sources)),
+    "jvp": Mode(lambda a, p, x, f, fix: dict(zip(p.out_paths, a.jvp(f, x, _cast_like(p.tangents, x)))),
+                lambda p: _split_outputs(p, reference.jvp(_vector(p), p.inputs, p.tangents))),
+    "hvp": Mode(lambda a, p, x, f, fix: a.hvp(f, x, _cast_like(p.tangents, x), zero_unconnected=fix),
+                lambda p: reference.hvp(_weighted_sum(p, None), p.inputs, p.tangents)),
+    "per_target": Mode(lambda a, p, x, f, fix: _flat_targets(a.per_target(f, x, p.case.sources,
+                                                                          zero_unconnected=fix)),
+                       _per_target_reference),
+    # raw: the framework's default one-shot recording used twice; fix: a persistent recording
+    "reuse": Mode(lambda a, p, x, f, fix: _flat_targets(a.per_target(f, x, p.case.sources, persistent=fix)),
+                  _per_target_reference),
+}
+
+
+def _cast_like(arrays: dict[str, np.ndarray], like: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {n: v.astype(like[n].dtype) for n, v in arrays.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def reference_for(case: Case, seed: int) -> dict[str, reference.Estimate]:
+    """The float64 reference answer to ``case`` for ``seed`` (cached: once per case, not per framework)."""
+    return MODES[case.mode].reference(plan(case, seed))
+
+
+# -- comparing -----------------------------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """Fixed framework values against the reference, entry by entry, in one comparison space."""
+
+    got: dict[str, np.ndarray]        # per key: the framework's values, projected where the reference was
+    allowance: dict[str, np.ndarray]  # per key: the permitted |got - ref|
+    max_abs: float
+    max_rel: float
+    worst_ratio: float
+    worst_at: str
+
+
+def compare(values: dict[str, np.ndarray | None], ref: dict[str, reference.Estimate], tol: Tolerance) -> Comparison:
+    """Compare a framework's (fixed) values with the reference; ``None`` counts as zeros."""
+    got_all, allow_all = {}, {}
+    max_abs = max_rel = worst = 0.0
+    worst_at = ""
+    for key, est in ref.items():
+        got = values.get(key)
+        got = np.zeros_like(est.value) if got is None and est.directions is None else got
+        if got is None:
+            got = np.zeros(est.directions.shape[1])
+        got = np.asarray(got, dtype=np.float64)
+        if est.directions is not None:
+            got = est.directions @ got.ravel()
+        got = got.reshape(est.value.shape)
+        scale = float(np.max(np.abs(est.value), initial=0.0))
+        allow = tol.allowance(est.value, est.error, scale)
+        diff = np.abs(got - est.value)
+        rel = diff / np.maximum(np.abs(est.value), max(1e-3 * scale, 1e-300))
+        ratio = np.where(diff == 0, 0.0, diff / np.maximum(allow, 1e-300))
+        if diff.size:
+            max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
+            i = int(np.argmax(ratio))
+            if ratio.flat[i] >= worst:
+                worst = float(ratio.flat[i])
+                index = np.unravel_index(i, ratio.shape) if ratio.ndim else ()
+                kind = "probe" if est.directions is not None else "entry"
+                worst_at = (f"{key}{kind}{list(index)}: got {got.flat[i]:.9g}, "
+                            f"reference {est.value.flat[i]:.9g} ± {est.error.flat[i]:.2g}")
+        got_all[key], allow_all[key] = got, allow
+    return Comparison(got_all, allow_all, max_abs, max_rel, worst, worst_at)
+
+
+@dataclass
+class Result:
+    """An outcome plus the compared values, kept for the cross-framework parity check."""
+
+    outcome: Outcome
+    comparison: Comparison | None
+
+
+def _attempt(call: Callable[[], dict]) -> dict | BaseException:
+    try:
+        return call()
+    except Exception as exc:  # the framework's error is a result to record, not a crash
+        return exc
+
+
+def run(case: Case, adapter: Adapter, dtype: str, seed: int = 0) -> Result:
+    """Check ``case`` on ``adapter`` in ``dtype``: raw kind, fixed values vs reference, verdict."""
+    p = plan(case, seed)
+    ref = reference_for(case, seed)
+    mode = MODES[case.mode]
+    x, f = p.cast(dtype), bind(case)
+    raw = _attempt(lambda: mode.framework(adapter, p, x, f, False))
+    kind = classify(raw)
+    fixed = raw if isinstance(raw, dict) and ":none" not in kind else _attempt(
+        lambda: mode.framework(adapter, p, x, f, True))
+    tol = for_dtype(dtype, dict(case.tolerances))
+    expected = case.expected(adapter.name)
+
+    problems, comparison = [], None
+    if kind != expected.kind:
+        problems.append(f"result kind {kind!r}, expected {expected.kind!r} ({expected.why})")
+    if isinstance(fixed, BaseException):
+        problems.append(f"no values even with the idiomatic fix: {type(fixed).__name__}: {fixed}")
+    else:
+        comparison = compare(fixed, ref, tol)
+        if comparison.worst_ratio > 1.0:
+            problems.append(f"max abs error {comparison.max_abs:.3g}, max rel {comparison.max_rel:.3g}, "
+                            f"{comparison.worst_ratio:.3g}x the tolerance ({tol}) at {comparison.worst_at}")
+    outcome = Outcome(
+        case=case.id, category=case.category, mode=case.mode, framework=adapter.name, version=adapter.version,
+        dtype=dtype, device=adapter.device, inputs=p.describe(), kind=kind, expected_kind=expected.kind,
+        max_abs_err=comparison.max_abs if comparison else None, max_rel_err=comparison.max_rel if comparison else None,
+        worst_ratio=comparison.worst_ratio if comparison else None, worst_at=comparison.worst_at if comparison else "",
+        tolerance=str(tol), verdict="fail" if problems else "pass", message="; ".join(problems),
+        raw_error=f"{type(raw).__name__}: {raw}"[:300] if isinstance(raw, BaseException) else "")
+    return Result(outcome, comparison)
+
+
+def parity(case: Case, results: dict[str, Result], dtype: str, device: str) -> Parity:
+    """Compare the frameworks' fixed values with each other: |a - b| <= allowance_a + allowance_b."""
+    usable = {name: r.comparison for name, r in results.items() if r.comparison is not None}
+    names = sorted(usable)
+    diffs, worst, worst_pair = {}, 0.0, ""
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ca, cb = usable[a], usable[b]
+            d = max((float(np.max(np.abs(ca.got[k] - cb.got[k]), initial=0.0)) for k in ca.got), default=0.0)
+            r = max((float(np.max(np.abs(ca.got[k] - cb.got[k]) / np.maximum(ca.allowance[k] + cb.allowance[k], 1e-300),
+                                  initial=0.0)) for k in ca.got), default=0.0)
+            diffs[f"{a}~{b}"] = d
+            if r >= worst:
+                worst, worst_pair = r, f"{a}~{b}"
+    ok = worst <= 1.0
+    message = "" if ok else f"{worst_pair} differ by {diffs[worst_pair]:.3g}, {worst:.3g}x their joint tolerance"
+    return Parity(case=case.id, category=case.category, dtype=dtype, device=device, frameworks=names,
+                  max_abs_diff=diffs, worst_ratio=worst, verdict="pass" if ok else "fail", message=message)

@@ -1,0 +1,64 @@
+"""Named input domains: where a case draws its inputs from, as readable factories.
+
+Every value is rounded to the nearest float32 before use, so the float32 and float64 runs of a
+case evaluate the very same point and share one float64 reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A named way to fill an array of a given shape from a seeded generator."""
+
+    name: str
+    draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
+
+    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        values = np.asarray(self.draw(rng, shape), dtype=np.float64).reshape(shape)
+        return values.astype(np.float32).astype(np.float64)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def uniform(low: float, high: float) -> Domain:
+    """Uniform on ``[low, high)``."""
+    return Domain(f"uniform({low}, {high})", lambda rng, shape: rng.uniform(low, high, shape))
+
+
+def normal(std: float = 1.0) -> Domain:
+    """Centred normal with standard deviation ``std``."""
+    return Domain(f"normal({std})", lambda rng, shape: rng.normal(0.0, std, shape))
+
+
+def away_from(point: float, gap: float = 0.25, spread: float = 1.0) -> Domain:
+    """Uniform on ``[point - spread - gap, point - gap] ∪ [point + gap, point + gap + spread]``."""
+    def draw(rng, shape):
+        side = rng.choice([-1.0, 1.0], shape)
+        return point + side * (gap + rng.uniform(0.0, spread, shape))
+    return Domain(f"away_from({point})", draw)
+
+
+def linspace(start: float, stop: float) -> Domain:
+    """Evenly spaced from ``start`` to ``stop`` over the whole array (row-major)."""
+    return Domain(f"linspace({start}, {stop})",
+                  lambda rng, shape: np.linspace(start, stop, int(np.prod(shape))).reshape(shape))
+
+
+def spd(jitter: float = 1.0) -> Domain:
+    """Symmetric positive definite matrices (``a aᵀ + jitter·I``; last two axes square)."""
+    def draw(rng, shape):
+        a = rng.normal(0.0, 1.0, shape)
+        return a @ np.swapaxes(a, -1, -2) / shape[-1] + jitter * np.eye(shape[-1])
+    return Domain(f"spd({jitter})", draw)
+
+
+#: the domains most cases need, by name
+positive = uniform(0.5, 2.0)
+signed = uniform(-1.0, 1.0)

@@ -1,0 +1,147 @@
+"""The interface every framework adapter implements, and the errors a user sees when one is missing.
+
+Adapters speak NumPy at their edges: inputs arrive as float64/float32 NumPy arrays, gradients
+leave as NumPy arrays (or ``None`` where the framework itself answered ``None``). In between,
+each adapter uses its framework's idiomatic user API, because that API is what users get wrong.
+
+A differentiable function handed to an adapter has the signature ``f(xp, **tensors)``: ``xp`` is
+the adapter's NumPy-like namespace and ``tensors`` holds every named input (constants and
+sources). It returns an array, or a dict or list of arrays (see :mod:`harness.trees`).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+Arrays = Mapping[str, np.ndarray]
+Grads = dict[str, np.ndarray | None]
+
+
+class FrameworkError(Exception):
+    """Base of the errors that name a framework problem and its fix in one line."""
+
+
+class UnknownFramework(FrameworkError, ValueError):
+    """A framework name we do not know."""
+
+
+class FrameworkUnavailable(FrameworkError, ImportError):
+    """A known framework that cannot be imported here."""
+
+
+class DeviceUnavailable(FrameworkError, RuntimeError):
+    """A device was asked for that this framework cannot see."""
+
+
+class Namespace:
+    """A NumPy-like namespace: a framework's own module plus the few names it lacks.
+
+    Case functions are written once against this surface (``xp.exp``, ``xp.matrix_transpose``,
+    ``xp.sum(x, axis=0)``, ``x @ y``), so a name missing from one framework is filled here, in
+    the adapter, never worked around in a case.
+    """
+
+    def __init__(self, base: Any, **extras: Callable[..., Any]):
+        self._base = base
+        self._extras = extras
+
+    def __getattr__(self, name: str) -> Any:
+        extras = self.__dict__.get("_extras", {})
+        if name in extras:
+            return extras[name]
+        return getattr(self.__dict__["_base"], name)
+
+
+class Adapter(abc.ABC):
+    """One framework's gradient machinery behind a small NumPy-facing interface."""
+
+    #: canonical name, as used in test ids and reports
+    name: str
+    #: the framework's version string
+    version: str
+
+    def __init__(self, device: str = "cpu"):
+        self.device = device
+
+    # -- arrays and devices ---------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def xp(self) -> Namespace:
+        """The NumPy-like namespace case functions run on."""
+
+    @abc.abstractmethod
+    def tensor(self, value: np.ndarray) -> Any:
+        """A constant framework array on this adapter's device, with ``value``'s dtype."""
+
+    @abc.abstractmethod
+    def numpy(self, value: Any) -> np.ndarray:
+        """A framework array (or Python number) as a NumPy array on the host."""
+
+    @abc.abstractmethod
+    def sync(self, value: Any = None) -> None:
+        """Block until queued device work (and ``value``, where given) is finished."""
+
+    @classmethod
+    @abc.abstractmethod
+    def device_names(cls) -> list[str]:
+        """The devices this framework can use here, e.g. ``["cpu", "cuda"]``."""
+
+    # -- derivatives ------------------------------------------------------------------------
+    @abc.abstractmethod
+    def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
+        """Reverse mode: the gradient of ``sum(cotangent * f)`` w.r.t. each source.
+
+        Args:
+            f: the function, ``f(xp, **tensors)``.
+            inputs: every named input of ``f``.
+            sources: the names differentiated against (the rest are constants).
+            cotangents: one array per output leaf (:func:`harness.trees.leaves` order); ``None``
+                means "the gradient of the sum of every output element", which each adapter asks
+                of its framework in the idiomatic way (TF's implicit sum, ones elsewhere).
+            zero_unconnected: ask the framework for zeros instead of its default answer (``None``
+                or an error) for a source the output does not depend on.
+
+        Returns:
+            source name -> gradient, or ``None`` where the framework answered ``None``.
+        """
+
+    @abc.abstractmethod
+    def jvp(self, f: Callable, inputs: Arrays, tangents: Arrays) -> list[np.ndarray]:
+        """Forward mode: the output tangent (one array per output leaf) along ``tangents``."""
+
+    @abc.abstractmethod
+    def jacobian(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
+                 zero_unconnected: bool = False) -> Grads:
+        """The full Jacobian of a single-array output, as ``(output.size, source.size)`` each."""
+
+    @abc.abstractmethod
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
+        """Second order: the Hessian of the scalar output times ``tangents`` (keys = sources)."""
+
+    @abc.abstractmethod
+    def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
+                   persistent: bool = True, zero_unconnected: bool = False) -> dict[str, Grads]:
+        """Several gradients from one recording: one per output leaf (name -> grads).
+
+        With ``persistent=False`` the recording is the framework's default one-shot kind (TF's
+        non-persistent tape, torch without ``retain_graph``): a second gradient raises where the
+        framework does, and that error propagates.
+        """
+
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+        """Gradient of a model's loss w.r.t. its trainable weights, built the framework's way.
+
+        ``model`` names the architecture (see ``harness.frameworks.models``); ``fn`` is the same
+        loss in neutral math, for frameworks whose idiomatic model *is* a function (JAX).
+        Weights arrive in Keras layout (kernel ``(in, out)``); adapters convert and convert back.
+        """
+        raise NotImplementedError(f"{self.name} has no model {model!r}")
+
+    def describe(self) -> dict[str, str]:
+        """Versions and device for the record of a run."""
+        return {"framework": self.name, "version": self.version, "device": self.device}

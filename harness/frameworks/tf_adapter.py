@@ -1,0 +1,158 @@
+"""TensorFlow adapter: ``tf.GradientTape`` over ``tf.Variable`` sources, as TF users write it.
+
+The namespace is ``tensorflow.experimental.numpy`` with its gaps filled from ``tf.linalg``. We
+never call ``tnp.experimental_enable_numpy_behavior()``: it changes TF's type promotion for the
+whole process, and every TF behaviour the suite records must be TF's default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep oneDNN/CPU-feature banners out of reports
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tensorflow.experimental.numpy as tnp  # noqa: E402
+
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace  # noqa: E402
+from harness.trees import leaves, paths  # noqa: E402
+
+
+class _Linalg:
+    """The part of ``numpy.linalg`` the cases use, over ``tf.linalg``."""
+
+    inv = staticmethod(tf.linalg.inv)
+    det = staticmethod(tf.linalg.det)
+    solve = staticmethod(tf.linalg.solve)
+    cholesky = staticmethod(tf.linalg.cholesky)
+
+
+XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg())
+
+
+def _unconnected(zero: bool) -> tf.UnconnectedGradients:
+    return tf.UnconnectedGradients.ZERO if zero else tf.UnconnectedGradients.NONE
+
+
+class TensorFlowAdapter(Adapter):
+    """``GradientTape`` for reverse mode (``persistent`` when asked), ``ForwardAccumulator`` forward."""
+
+    name = "tensorflow"
+    version = tf.__version__
+
+    def __init__(self, device: str = "cpu"):
+        if device == "cuda" and not tf.config.list_physical_devices("GPU"):
+            raise DeviceUnavailable("TensorFlow sees no GPU here (tensorflow-cpu has none): run with --device cpu")
+        super().__init__(device)
+        self._device_name = "/GPU:0" if device == "cuda" else "/CPU:0"
+
+    @property
+    def xp(self) -> Namespace:
+        return XP
+
+    @classmethod
+    def device_names(cls) -> list[str]:
+        return ["cpu"] + (["cuda"] if tf.config.list_physical_devices("GPU") else [])
+
+    def _placed(self) -> contextlib.AbstractContextManager:
+        return tf.device(self._device_name)
+
+    def tensor(self, value: np.ndarray) -> tf.Tensor:
+        with self._placed():
+            return tf.constant(value)
+
+    def numpy(self, value: Any) -> np.ndarray:
+        if isinstance(value, tf.IndexedSlices):  # gather's gradient is sparse: densify for comparison
+            value = tf.convert_to_tensor(value)
+        return np.asarray(value)
+
+    def sync(self, value: Any = None) -> None:
+        # TF eager ops return materialized tensors; nothing stays queued once .numpy() has run.
+        return None
+
+    def _split(self, inputs: Arrays, sources: Sequence[str]):
+        with self._placed():
+            consts = {n: tf.constant(v) for n, v in inputs.items() if n not in sources}
+            variables = {n: tf.Variable(inputs[n], name=n) for n in sources}
+        return consts, variables
+
+    def _grads(self, raw: Sequence[Any], sources: Sequence[str]) -> Grads:
+        return {name: None if g is None else self.numpy(g) for name, g in zip(sources, raw)}
+
+    def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
+        consts, variables = self._split(inputs, sources)
+        with self._placed(), tf.GradientTape() as tape:
+            out = f(self.xp, **consts, **variables)
+        if cotangents is None:
+            # the idiomatic call: a non-scalar, dict or list target is summed by TF itself
+            target, output_gradients = out, None
+        else:
+            target = leaves(out)
+            output_gradients = [tf.constant(c, dtype=o.dtype) for c, o in zip(cotangents, target)]
+        raw = tape.gradient(target, [variables[s] for s in sources], output_gradients=output_gradients,
+                            unconnected_gradients=_unconnected(zero_unconnected))
+        return self._grads(raw, sources)
+
+    def jvp(self, f: Callable, inputs: Arrays, tangents: Arrays) -> list[np.ndarray]:
+        names = list(tangents)
+        with self._placed():
+            consts = {n: tf.constant(v) for n, v in inputs.items() if n not in names}
+            primals = [tf.constant(inputs[n]) for n in names]
+            with tf.autodiff.ForwardAccumulator(primals, [tf.constant(tangents[n]) for n in names]) as acc:
+                out = f(self.xp, **consts, **dict(zip(names, primals)))
+            return [self.numpy(acc.jvp(o, unconnected_gradients=tf.UnconnectedGradients.ZERO))
+                    for o in leaves(out)]
+
+    def jacobian(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
+                 zero_unconnected: bool = False) -> Grads:
+        consts, variables = self._split(inputs, sources)
+        with self._placed(), tf.GradientTape() as tape:
+            (out,) = leaves(f(self.xp, **consts, **variables))
+        raw = tape.jacobian(out, [variables[s] for s in sources],
+                            unconnected_gradients=_unconnected(zero_unconnected))
+        return {n: None if j is None else self.numpy(j).reshape(-1, inputs[n].size)
+                for n, j in zip(sources, raw)}
+
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
+        sources = list(tangents)
+        consts, variables = self._split(inputs, sources)
+        srcs = [variables[s] for s in sources]
+        with self._placed(), tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                (out,) = leaves(f(self.xp, **consts, **variables))
+            grads = inner.gradient(out, srcs, unconnected_gradients=_unconnected(zero_unconnected))
+            dot = tf.add_n([tf.reduce_sum(g * tangents[s]) for s, g in zip(sources, grads) if g is not None]
+                           or [tf.constant(0, out.dtype)])
+        raw = outer.gradient(dot, srcs, unconnected_gradients=_unconnected(zero_unconnected))
+        return self._grads(raw, sources)
+
+    def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
+                   persistent: bool = True, zero_unconnected: bool = False) -> dict[str, Grads]:
+        consts, variables = self._split(inputs, sources)
+        with self._placed(), tf.GradientTape(persistent=persistent) as tape:
+            out = f(self.xp, **consts, **variables)
+        srcs = [variables[s] for s in sources]
+        return {name: self._grads(tape.gradient(target, srcs,
+                                                unconnected_gradients=_unconnected(zero_unconnected)), sources)
+                for name, target in zip(paths(out), leaves(out))}
+
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+        from harness.frameworks.tf_models import build
+
+        with self._placed():
+            net, variable_of = build(model, inputs, dtype=str(inputs["x"].dtype))
+            x, t = tf.constant(inputs["x"]), tf.constant(inputs["t"])
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean((net(x) - t) ** 2)
+            # ask for the model's own trainable_variables, as a training loop does, then name them
+            raw = tape.gradient(loss, net.trainable_variables)
+        by_id = {id(v): g for v, g in zip(net.trainable_variables, raw)}
+        missing = [n for n in sources if id(variable_of[n]) not in by_id]
+        if missing:
+            raise LookupError(f"{model}: weights {missing} are not in trainable_variables")
+        return self._grads([by_id[id(variable_of[n])] for n in sources], sources)

@@ -1,0 +1,135 @@
+"""PyTorch adapter: ``requires_grad`` leaves and ``torch.autograd``, as PyTorch users write them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import array_api_compat.torch as torch_xp
+import numpy as np
+import torch
+
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace
+from harness.trees import leaves, paths
+
+XP = Namespace(torch_xp)
+
+
+class TorchAdapter(Adapter):
+    """``torch.autograd.grad`` for reverse mode, ``torch.func`` for forward mode and Jacobians."""
+
+    name = "torch"
+    version = torch.__version__
+
+    def __init__(self, device: str = "cpu"):
+        if device == "cuda" and not torch.cuda.is_available():
+            raise DeviceUnavailable("torch sees no CUDA GPU here: run with --device cpu, or on a machine with one")
+        super().__init__(device)
+        self._device = torch.device(device)
+
+    @property
+    def xp(self) -> Namespace:
+        return XP
+
+    @classmethod
+    def device_names(cls) -> list[str]:
+        return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+    def tensor(self, value: np.ndarray) -> torch.Tensor:
+        return torch.tensor(np.asarray(value), device=self._device)
+
+    def numpy(self, value: Any) -> np.ndarray:
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu().numpy()
+        return np.asarray(value)
+
+    def sync(self, value: Any = None) -> None:
+        if self._device.type == "cuda":
+            torch.cuda.synchronize(self._device)
+
+    def _tensors(self, inputs: Arrays, sources: Sequence[str]) -> dict[str, torch.Tensor]:
+        tensors = {name: self.tensor(value) for name, value in inputs.items()}
+        for name in sources:
+            tensors[name].requires_grad_(True)
+        return tensors
+
+    def _grads(self, raw: Sequence[torch.Tensor | None], sources: Sequence[str]) -> Grads:
+        return {name: None if g is None else self.numpy(g) for name, g in zip(sources, raw)}
+
+    def _cotangents(self, outs: list[torch.Tensor], cotangents: Sequence[np.ndarray] | None):
+        if cotangents is not None:
+            return [self.tensor(c).to(o.dtype) for c, o in zip(cotangents, outs)]
+        if len(outs) == 1 and outs[0].ndim == 0:
+            return None  # a scalar loss needs no grad_outputs: the idiomatic call
+        return [torch.ones_like(o) for o in outs]
+
+    def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
+        tensors = self._tensors(inputs, sources)
+        outs = leaves(f(self.xp, **tensors))
+        raw = torch.autograd.grad(outs, [tensors[s] for s in sources],
+                                  grad_outputs=self._cotangents(outs, cotangents),
+                                  allow_unused=zero_unconnected, materialize_grads=zero_unconnected)
+        return self._grads(raw, sources)
+
+    def _positional(self, f: Callable, inputs: Arrays, names: Sequence[str]):
+        consts = {n: self.tensor(v) for n, v in inputs.items() if n not in names}
+        return lambda *args: tuple(leaves(f(self.xp, **consts, **dict(zip(names, args)))))
+
+    def jvp(self, f: Callable, inputs: Arrays, tangents: Arrays) -> list[np.ndarray]:
+        names = list(tangents)
+        g = self._positional(f, inputs, names)
+        _, out_tangents = torch.func.jvp(g, tuple(self.tensor(inputs[n]) for n in names),
+                                         tuple(self.tensor(tangents[n]) for n in names))
+        return [self.numpy(t) for t in out_tangents]
+
+    def jacobian(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
+                 zero_unconnected: bool = False) -> Grads:
+        g = self._positional(f, inputs, sources)
+        jac = torch.func.jacrev(lambda *a: g(*a)[0], argnums=tuple(range(len(sources))))(
+            *(self.tensor(inputs[n]) for n in sources))
+        return {n: self.numpy(j).reshape(-1, inputs[n].size) for n, j in zip(sources, jac)}
+
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
+        sources = list(tangents)
+        tensors = self._tensors(inputs, sources)
+        (out,) = leaves(f(self.xp, **tensors))
+        srcs = [tensors[s] for s in sources]
+        grads = torch.autograd.grad(out, srcs, create_graph=True,
+                                    allow_unused=zero_unconnected, materialize_grads=zero_unconnected)
+        dot = sum((g * self.tensor(tangents[s])).sum() for s, g in zip(sources, grads))
+        if zero_unconnected and not dot.requires_grad:
+            return {s: np.zeros_like(inputs[s]) for s in sources}
+        second = torch.autograd.grad(dot, srcs, allow_unused=zero_unconnected,
+                                     materialize_grads=zero_unconnected)
+        return self._grads(second, sources)
+
+    def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
+                   persistent: bool = True, zero_unconnected: bool = False) -> dict[str, Grads]:
+        tensors = self._tensors(inputs, sources)
+        out = f(self.xp, **tensors)
+        result = {}
+        for name, target in zip(paths(out), leaves(out)):
+            # retain_graph is torch's "persistent": without it the first grad frees the graph
+            raw = torch.autograd.grad(target, [tensors[s] for s in sources],
+                                      grad_outputs=torch.ones_like(target), retain_graph=persistent,
+                                      allow_unused=zero_unconnected, materialize_grads=zero_unconnected)
+            result[name] = self._grads(raw, sources)
+        return result
+
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+        from harness.frameworks.torch_models import build
+
+        dtype = getattr(torch, str(inputs["x"].dtype))
+        module, param_of = build(model, inputs, dtype=dtype, device=self._device)
+        x, t = self.tensor(inputs["x"]), self.tensor(inputs["t"])
+        module.zero_grad(set_to_none=True)
+        loss = torch.mean((module(x) - t) ** 2)
+        loss.backward()
+        params = dict(module.named_parameters())
+        grads: Grads = {}
+        for name in sources:
+            path, transposed = param_of[name]
+            grad = params[path].grad
+            grads[name] = None if grad is None else self.numpy(grad.T if transposed else grad)
+        return grads

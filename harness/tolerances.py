@@ -1,0 +1,55 @@
+"""How close a gradient must be to the float64 reference: one per-dtype table, one formula.
+
+An entry passes when ``|got - ref| <= rtol·|ref| + atol·scale + ERROR_FACTOR·err``, where
+``scale`` is the largest reference entry of that gradient (the magnitude of the terms that were
+summed into it), and ``err`` is the reference's own error estimate for that entry. A case may
+override the table for one dtype (a long chain in float32 loses more than one matmul does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: the reference's error estimate is multiplied by this before it is added to the allowance
+ERROR_FACTOR = 4.0
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Relative and scale-relative absolute tolerance for one dtype."""
+
+    rtol: float
+    atol: float
+
+    def allowance(self, ref: np.ndarray, err: np.ndarray, scale: float) -> np.ndarray:
+        """The permitted absolute difference per entry of ``ref``."""
+        return self.rtol * np.abs(ref) + self.atol * scale + ERROR_FACTOR * err
+
+    def __str__(self) -> str:
+        return f"rtol={self.rtol:g}, atol={self.atol:g}·scale"
+
+
+#: dtype -> tolerance; float32 allows ~1000 ulps of accumulated error, float64 ~10⁹ ulps'
+#: headroom only because the reference itself is good to ~1e-12, not 1e-16
+TABLE: dict[str, Tolerance] = {
+    "float16": Tolerance(rtol=1e-2, atol=1e-2),
+    "bfloat16": Tolerance(rtol=3e-2, atol=3e-2),
+    "float32": Tolerance(rtol=1e-4, atol=1e-5),
+    "float64": Tolerance(rtol=1e-7, atol=1e-9),
+}
+
+
+def for_dtype(dtype: str, overrides: dict[str, Tolerance] | None = None) -> Tolerance:
+    """The tolerance for ``dtype``, a case's override taking precedence.
+
+    Raises:
+        KeyError: ``dtype`` has no entry (the message lists the ones that do).
+    """
+    if overrides and dtype in overrides:
+        return overrides[dtype]
+    try:
+        return TABLE[dtype]
+    except KeyError:
+        raise KeyError(f"no tolerance for dtype {dtype!r}: known {', '.join(TABLE)}") from None
