@@ -73,11 +73,15 @@ class Expect:
             as ``"y:none"`` / ``"y:zeros"`` (see :func:`harness.outcome.classify`).
         why: the reason, in a sentence a user can act on.
         link: an upstream issue or document, where one exists.
+        fixable: whether the framework's idiomatic fix (zeros for unconnected sources, a
+            persistent recording) turns the raw answer into values to compare with the reference;
+            ``False`` where no such fix exists, and the check is of the raw kind alone.
     """
 
     kind: str
     why: str
     link: str = ""
+    fixable: bool = True
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so a case can key a cache

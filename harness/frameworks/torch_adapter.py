@@ -67,6 +67,10 @@ class TorchAdapter(Adapter):
             cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
         tensors = self._tensors(inputs, sources)
         outs = leaves(f(self.xp, **tensors))
+        if zero_unconnected and not any(o.requires_grad for o in outs):
+            # no output is connected to any source: autograd.grad refuses before materialize_grads
+            # applies, so the zeros it would give are stated here
+            return {s: np.zeros_like(inputs[s]) for s in sources}
         raw = torch.autograd.grad(outs, [tensors[s] for s in sources],
                                   grad_outputs=self._cotangents(outs, cotangents),
                                   allow_unused=zero_unconnected, materialize_grads=zero_unconnected)

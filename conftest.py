@@ -1,0 +1,130 @@
+"""pytest wiring for gradparity: options, parametrization over frameworks and dtypes, report hooks.
+
+Options (all prefixed, registered here):
+  --framework torch,jax   frameworks to test (default: all known; missing ones skip with a reason)
+  --device cpu|cuda       where framework arrays live (cuda skips with a reason where absent)
+  --dtype float32,float64 dtypes to test
+  --grad-seed N           seed of every drawn input, cotangent and tangent
+  --results-dir DIR       where correctness.json/.md are written (default: results)
+
+Test modules that check cases declare ``CASES`` (an iterable of :class:`harness.cases.Case`);
+a test asking for ``case``, ``framework`` and ``dtype`` gets one item per combination, with ids
+like ``persistent/two-targets-torch-float64``. Outcomes travel on ``user_properties``, so they
+reach the controller under pytest-xdist too, and are written once at the end of the session.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness import frameworks
+from harness.cases import DTYPES
+from harness.report import correctness
+
+OUTCOME_KEY = "gradparity"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gradparity")
+    group.addoption("--framework", default="", help="comma-separated frameworks (tensorflow|tf, torch, jax); default all")
+    group.addoption("--device", default="cpu", choices=("cpu", "cuda"), help="device for framework arrays")
+    group.addoption("--dtype", default=",".join(DTYPES), help="comma-separated dtypes (float32, float64)")
+    group.addoption("--grad-seed", type=int, default=0, help="seed for drawn inputs, cotangents and tangents")
+    group.addoption("--results-dir", default="results", help="where correctness.json/.md are written")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.gradparity_frameworks = frameworks.parse_list(config.getoption("--framework"))
+    except frameworks.UnknownFramework as exc:
+        raise pytest.UsageError(f"--framework: {exc}") from None
+    dtypes = [d.strip() for d in config.getoption("--dtype").split(",") if d.strip()]
+    unknown = [d for d in dtypes if d not in DTYPES]
+    if unknown:
+        raise pytest.UsageError(f"--dtype: unknown {unknown}; choose from {', '.join(DTYPES)}")
+    config.gradparity_dtypes = dtypes
+    config.pluginmanager.register(OutcomeCollector(config), "gradparity-outcomes")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.fixturenames
+    if "case" not in names:
+        return
+    cases = list(getattr(metafunc.module, "CASES"))
+    config = metafunc.config
+    dtypes = config.gradparity_dtypes
+    if "framework" in names:
+        combos = [(c, fw, dt) for c in cases for fw in config.gradparity_frameworks for dt in dtypes]
+        metafunc.parametrize(["case", "framework", "dtype"], combos,
+                             ids=[f"{c.id}-{fw}-{dt}" for c, fw, dt in combos])
+    else:
+        combos = [(c, dt) for c in cases for dt in dtypes]
+        metafunc.parametrize(["case", "dtype"], combos, ids=[f"{c.id}-{dt}" for c, dt in combos])
+
+
+def load_adapter(name: str, device: str) -> frameworks.Adapter:
+    """The adapter, or a skip naming why it is not here (not installed, no such device)."""
+    try:
+        return frameworks.load(name, device)
+    except (frameworks.FrameworkUnavailable, frameworks.DeviceUnavailable) as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def device(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--device")
+
+
+@pytest.fixture
+def grad_seed(request: pytest.FixtureRequest) -> int:
+    return request.config.getoption("--grad-seed")
+
+
+@pytest.fixture
+def adapter(framework: str, device: str) -> frameworks.Adapter:
+    return load_adapter(framework, device)
+
+
+@pytest.fixture
+def selected_frameworks(request: pytest.FixtureRequest) -> list[str]:
+    return request.config.gradparity_frameworks
+
+
+@pytest.fixture
+def record(request: pytest.FixtureRequest):
+    """``record(outcome_or_parity)``: keep a record for results/correctness.*."""
+    def keep(item) -> None:
+        request.node.user_properties.append((OUTCOME_KEY, item.to_dict()))
+    return keep
+
+
+class OutcomeCollector:
+    """Gathers the records of every test (on the xdist controller too) and writes them at the end."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.records: list[dict] = []
+        self.started = time.time()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.records.extend(value for key, value in report.user_properties if key == OUTCOME_KEY)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        config = self.config
+        if hasattr(config, "workerinput") or not self.records:
+            return  # an xdist worker's records reach the controller through its reports
+        run = {
+            "args": list(config.invocation_params.args),
+            "seed": config.getoption("--grad-seed"),
+            "device": config.getoption("--device"),
+            "dtypes": config.gradparity_dtypes,
+            "frameworks": config.gradparity_frameworks,
+            "wall_seconds": round(time.time() - self.started, 1),
+        }
+        paths = correctness.write(self.records, run, config.getoption("--results-dir"))
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"gradparity: {len(self.records)} records -> {', '.join(map(str, paths))}")

@@ -1,0 +1,1 @@
+"""Renderers: records (plain dicts) → pandas tables → Markdown (and, for benchmarks, HTML)."""
