@@ -210,9 +210,9 @@ def compare(values: dict[str, np.ndarray | None], ref: dict[str, reference.Estim
             i = int(np.argmax(ratio))
             if ratio.flat[i] >= worst:
                 worst = float(ratio.flat[i])
-                index = np.unravel_index(i, ratio.shape) if ratio.ndim else ()
+                index = [int(j) for j in np.unravel_index(i, ratio.shape)] if ratio.ndim else []
                 kind = "probe" if est.directions is not None else "entry"
-                worst_at = (f"{key}{kind}{list(index)}: got {got.flat[i]:.9g}, "
+                worst_at = (f"{key} {kind}{index}: got {got.flat[i]:.9g}, "
                             f"reference {est.value.flat[i]:.9g} ± {est.error.flat[i]:.2g}")
         got_all[key], allow_all[key] = got, allow
     return Comparison(got_all, allow_all, max_abs, max_rel, worst, worst_at)

@@ -63,6 +63,10 @@ class Adapter(abc.ABC):
     name: str
     #: the framework's version string
     version: str
+    #: whether :meth:`compile` speeds up thousands of small calls (finite differences). Measured
+    #: on a 400-element sin: JAX 0.86 s eager vs 0.39 s jitted; TF 0.47 s eager vs 1.26 s
+    #: with tf.function, whose per-call overhead exceeds eager dispatch for small functions.
+    compile_small_calls: bool = False
 
     def __init__(self, device: str = "cpu"):
         self.device = device
@@ -141,6 +145,10 @@ class Adapter(abc.ABC):
         Weights arrive in Keras layout (kernel ``(in, out)``); adapters convert and convert back.
         """
         raise NotImplementedError(f"{self.name} has no model {model!r}")
+
+    def compile(self, fn: Callable) -> Callable:
+        """``fn`` compiled the framework's way (``tf.function``, ``jax.jit``); eager by default."""
+        return fn
 
     def describe(self) -> dict[str, str]:
         """Versions and device for the record of a run."""

@@ -74,6 +74,9 @@ class TensorFlowAdapter(Adapter):
         # TF eager ops return materialized tensors; nothing stays queued once .numpy() has run.
         return None
 
+    def compile(self, fn: Callable) -> Callable:
+        return tf.function(fn)
+
     def _split(self, inputs: Arrays, sources: Sequence[str]):
         with self._placed():
             consts = {n: tf.constant(v) for n, v in inputs.items() if n not in sources}
