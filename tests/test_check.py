@@ -1,0 +1,60 @@
+"""The check: kinds are classified, a changed expectation fails naming its case, errors are caught."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from harness import check
+from harness.cases import Case, Expect, source
+from harness.outcome import classify
+from suites.cases import REGISTRY
+
+
+def test_classify_kinds():
+    assert classify({"x": np.ones(2), "y": np.ones(1)}) == "value"
+    assert classify({"x": np.ones(2), "y": None}) == "y:none"
+    assert classify({"x": np.zeros(2), "y": None}) == "x:zeros,y:none"
+    assert classify(RuntimeError("freed")) == "error:RuntimeError"
+
+
+def test_tap_probe_gives_gradient_wrt_intermediate():
+    case = REGISTRY["intermediate/dz-dy"]
+    plan = check.plan(case, 0)
+    ref = check.reference_for(case, 0)
+    y = plan.inputs["x"] ** 2
+    np.testing.assert_allclose(ref["y"].value, 2 * y, rtol=1e-10)
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+def test_changing_one_expected_behaviour_fails_that_row(adapter):
+    case = REGISTRY["disconnected/unused-source"]
+    assert check.run(case, adapter, "float64").outcome.verdict == "pass"
+    wrong = dataclasses.replace(case, expect={**case.expect, adapter.name: Expect("value", "pretend it is connected")})
+    outcome = check.run(wrong, adapter, "float64").outcome
+    assert outcome.verdict == "fail"
+    assert outcome.case == "disconnected/unused-source" and "expected 'value'" in outcome.message
+
+
+@pytest.mark.parametrize("framework", ["torch"])
+def test_wrong_math_fails_with_the_worst_entry(adapter):
+    # the framework differentiates sin, the reference differentiates sin(x)·(1 + 1e-6·x):
+    # a 1e-6 relative discrepancy, far inside float32's noise but 10x float64's tolerance
+    case = Case("scalar/planted", lambda xp, x: xp.sum(xp.sin(x)), {"x": source((4,))})
+    result = check.run(case, adapter, "float64")
+    assert result.outcome.verdict == "pass"
+    ref = check.reference_for(case, 0)
+    shifted = {"x": dataclasses.replace(ref["x"], value=ref["x"].value * (1 + 1e-6))}
+    comparison = check.compare({"x": result.comparison.got["x"]}, shifted, check.for_dtype("float64"))
+    assert comparison.worst_ratio > 1 and comparison.worst_at.startswith("x entry[")
+
+
+@pytest.mark.parametrize("framework", ["torch"])
+def test_parity_flags_a_disagreement(adapter):
+    case = REGISTRY["scalar/exp"]
+    good = check.run(case, adapter, "float64")
+    bad = dataclasses.replace(good, comparison=dataclasses.replace(
+        good.comparison, got={"x": good.comparison.got["x"] * 1.001}))
+    assert check.parity(case, {"torch": good, "copy": good}, "float64", "cpu").verdict == "pass"
+    disagreement = check.parity(case, {"torch": good, "copy": bad}, "float64", "cpu")
+    assert disagreement.verdict == "fail" and "copy~torch" in disagreement.message

@@ -1,0 +1,121 @@
+"""harness.gradcheck catches a 1% error in a single entry of a 400-element elementwise Jacobian,
+in float64, in each framework's custom-gradient API; and passes the correct gradient."""
+
+import numpy as np
+import pytest
+
+from harness import GradientMismatch, gradcheck
+
+N, PLANTED = 400, 137
+X = np.random.default_rng(0).uniform(-2.0, 2.0, N)
+
+
+def scale_vector(error: float) -> np.ndarray:
+    scale = np.ones(N)
+    scale[PLANTED] += error
+    return scale
+
+
+def tf_sin(error):
+    tf = pytest.importorskip("tensorflow")
+    scale = tf.constant(scale_vector(error))
+
+    @tf.custom_gradient
+    def sin(x):
+        return tf.sin(x), lambda dy: dy * tf.cos(x) * scale
+    return sin
+
+
+def torch_sin(error):
+    torch = pytest.importorskip("torch")
+    scale = torch.tensor(scale_vector(error))
+
+    class Sin(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.sin(x)
+
+        @staticmethod
+        def backward(ctx, dy):
+            (x,) = ctx.saved_tensors
+            return dy * torch.cos(x) * scale
+    return Sin.apply
+
+
+def jax_sin(error):
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    scale = scale_vector(error)
+
+    @jax.custom_vjp
+    def sin(x):
+        return jnp.sin(x)
+    sin.defvjp(lambda x: (jnp.sin(x), x), lambda x, dy: (dy * jnp.cos(x) * scale,))
+    return sin
+
+
+CUSTOM = {"tensorflow": tf_sin, "torch": torch_sin, "jax": jax_sin}
+
+
+@pytest.mark.parametrize("framework", list(CUSTOM))
+def test_correct_custom_gradient_passes(framework):
+    result = gradcheck(CUSTOM[framework](0.0), (X,), framework=framework)
+    assert result.worst_ratio <= 1.0 and result.checked == N
+
+
+@pytest.mark.parametrize("error", [0.01, 0.5])
+@pytest.mark.parametrize("framework", list(CUSTOM))
+def test_single_entry_error_is_caught(framework, error):
+    with pytest.raises(GradientMismatch, match=rf"arg0 entry\[{PLANTED}\]") as caught:
+        gradcheck(CUSTOM[framework](error), (X,), framework=framework)
+    assert "tolerance" in str(caught.value)
+
+
+def test_forward_mode_catches_an_error_in_the_forward_derivative():
+    torch = pytest.importorskip("torch")
+    scale = torch.tensor(scale_vector(0.01))
+
+    class Sin(torch.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return torch.sin(x)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_forward(inputs[0])
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return t * torch.cos(x) * scale
+    with pytest.raises(GradientMismatch, match="forward mode"):
+        gradcheck(Sin.apply, (X,), framework="torch", modes=("fwd",))
+
+
+def test_large_input_error_is_caught_by_projections_in_float64():
+    torch = pytest.importorskip("torch")
+    n = 4000  # above FULL_LIMIT: sampled coordinates plus random projections
+    scale = torch.ones(n, dtype=torch.float64)
+    scale[3999] = 1.5  # almost surely not a sampled coordinate; the projections see it
+
+    class Sin(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.sin(x)
+
+        @staticmethod
+        def backward(ctx, dy):
+            (x,) = ctx.saved_tensors
+            return dy * torch.cos(x) * scale
+    x = np.random.default_rng(1).uniform(-2, 2, n)
+    with pytest.raises(GradientMismatch, match="probe"):
+        gradcheck(Sin.apply, (x,), framework="torch")
+
+
+def test_bad_arguments_get_a_clear_error():
+    with pytest.raises(ValueError, match="float arrays"):
+        gradcheck(lambda x: x, (np.arange(3),), framework="torch")
+    with pytest.raises(ValueError, match="unknown modes"):
+        gradcheck(lambda x: x, (X,), framework="torch", modes=("sideways",))

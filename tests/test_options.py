@@ -1,0 +1,43 @@
+"""The suite's pytest options as a user meets them: selection, a bad name, a missing framework."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_run(*args, env=None, cwd=ROOT):
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+
+
+def test_framework_and_k_select_just_those():
+    proc = pytest_run("suites", "--framework", "torch", "-k", "persistent", "--collect-only", "-q")
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ids and all("persistent" in i for i in ids)
+    gradient_ids = [i for i in ids if "test_gradient[" in i]
+    assert gradient_ids and all(i.endswith(("-torch-float32]", "-torch-float64]")) for i in gradient_ids)
+    assert any("persistent/two-targets-torch-float64" in i for i in ids)
+
+
+def test_unknown_framework_is_a_usage_error():
+    proc = pytest_run("suites", "--framework", "mxnet", "--collect-only", "-q")
+    assert proc.returncode == 4
+    assert "--framework: unknown framework 'mxnet': choose from tensorflow, torch, jax" in proc.stderr
+
+
+def test_uninstalled_framework_skips_with_reason(tmp_path):
+    shadow = tmp_path / "shadow" / "jax"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'jax' (hidden by this test)\")\n")
+    env = {**os.environ, "PYTHONPATH": f"{shadow.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = pytest_run("suites", "-k", "scalar/square-at-3 or persistent/two-targets", "-rs",
+                      "--results-dir", str(tmp_path / "results"), env=env)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:]
+    assert "jax is not importable here (No module named 'jax' (hidden by this test)): pip install jax" in out
+    # 2 cases × 2 dtypes: 4 JAX checks skip; TF and torch checks (8) and their parity (4) pass
+    assert "12 passed, 4 skipped" in out

@@ -1,0 +1,76 @@
+"""The finite-difference reference on functions whose derivatives are known in closed form."""
+
+import numpy as np
+import pytest
+
+from harness import reference
+
+X = {"x": np.array([0.3, -1.2, 2.5, 4.0, -0.7])}
+
+SMOOTH = [
+    ("exp", np.exp, np.exp),
+    ("sin", np.sin, np.cos),
+    ("x^5", lambda v: v ** 5, lambda v: 5 * v ** 4),
+    ("log1p(x^2)", lambda v: np.log1p(v ** 2), lambda v: 2 * v / (1 + v ** 2)),
+    ("tanh", np.tanh, lambda v: 1 - np.tanh(v) ** 2),
+    ("1/(1+x^2)", lambda v: 1 / (1 + v ** 2), lambda v: -2 * v / (1 + v ** 2) ** 2),
+    ("sigmoid", lambda v: 1 / (1 + np.exp(-v)), lambda v: np.exp(-v) / (1 + np.exp(-v)) ** 2),
+]
+
+
+def scalar_of(f):
+    return lambda p: np.atleast_1d(np.sum(f(p["x"])))
+
+
+@pytest.mark.parametrize("name,f,df", SMOOTH, ids=[s[0] for s in SMOOTH])
+def test_gradient_is_accurate_to_1e9_relative(name, f, df):
+    est = reference.gradient(scalar_of(f), X, ["x"])["x"]
+    exact = df(X["x"])
+    rel = np.abs(est.value - exact) / np.abs(exact)
+    assert rel.max() <= 1e-9, f"{name}: relative error {rel.max():.3g}"
+
+
+@pytest.mark.parametrize("name,f,df", SMOOTH, ids=[s[0] for s in SMOOTH])
+def test_error_estimate_bounds_the_actual_error(name, f, df):
+    est = reference.gradient(scalar_of(f), X, ["x"])["x"]
+    actual = np.abs(est.value - df(X["x"]))
+    assert np.all(actual <= est.error + 1e-15), f"{name}: error {actual} above its estimate {est.error}"
+
+
+def test_jacobian_of_vector_function():
+    a = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
+    fun = lambda p: np.tanh(a @ p["x"])  # noqa: E731
+    x = {"x": np.array([0.2, -0.4])}
+    est = reference.jacobian(fun, x, ["x"])["x"]
+    exact = (1 - np.tanh(a @ x["x"]) ** 2)[:, None] * a
+    assert est.value.shape == (3, 2)
+    np.testing.assert_allclose(est.value, exact, rtol=1e-10)
+
+
+def test_jvp_is_the_directional_derivative():
+    fun = lambda p: np.sin(p["x"]) * p["y"]  # noqa: E731
+    point = {"x": np.array([0.1, 0.7]), "y": np.array([2.0, -1.0])}
+    t = {"x": np.array([1.0, -0.5]), "y": np.array([0.3, 0.2])}
+    exact = np.cos(point["x"]) * t["x"] * point["y"] + np.sin(point["x"]) * t["y"]
+    np.testing.assert_allclose(reference.jvp(fun, point, t).value, exact, rtol=1e-10)
+
+
+def test_hvp_of_quartic_is_good_to_1e9():
+    v = np.array([1.0, -2.0, 0.5, 1.5, 1.0])
+    est = reference.hvp(scalar_of(lambda u: u ** 4), X, {"x": v})["x"]
+    exact = 12 * X["x"] ** 2 * v
+    assert np.max(np.abs(est.value - exact) / np.abs(exact)) <= 1e-8
+
+
+def test_large_input_is_probed_by_coordinates_and_projections():
+    x = {"x": np.linspace(-2, 2, reference.FULL_LIMIT + 100)}
+    est = reference.gradient(scalar_of(np.sin), x, ["x"], rng=np.random.default_rng(1))["x"]
+    assert est.directions.shape == (reference.SAMPLED_COORDINATES + reference.PROJECTIONS, x["x"].size)
+    unit_rows = (est.directions == 1.0).sum(axis=1) == 1
+    assert unit_rows.sum() == reference.SAMPLED_COORDINATES
+    np.testing.assert_allclose(est.value, est.directions @ np.cos(x["x"]), rtol=1e-9, atol=1e-12)
+
+
+def test_unconnected_source_has_exactly_zero_derivative():
+    est = reference.gradient(lambda p: np.atleast_1d(np.sum(p["x"] ** 2)), {"x": np.ones(2), "y": np.ones(3)}, ["y"])
+    assert np.array_equal(est["y"].value, np.zeros(3))

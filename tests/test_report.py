@@ -1,0 +1,76 @@
+"""The correctness renderer on a small fixed record set, and the CLI's one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness.report import correctness
+
+RUN = {"args": [], "seed": 0, "device": "cpu", "dtypes": ["float32", "float64"], "frameworks": ["torch", "jax"],
+       "wall_seconds": 1.5}
+CONDITIONS = {"date": "2026-11-23T00:00:00+00:00", "cpu": "Test CPU", "cores_usable": 2, "python": "3.11.7",
+              "commit": "abc1234", "packages": {"torch": "2.13.0", "jax": "0.10.2"}}
+
+
+def outcome(framework, dtype, verdict="pass", kind="value", rel=1e-7, case="scalar/exp"):
+    return {"record": "outcome", "case": case, "category": case.split("/")[0], "mode": "grad",
+            "framework": framework, "version": "1", "dtype": dtype, "device": "cpu", "inputs": "x:source[4]",
+            "kind": kind, "expected_kind": "value", "max_abs_err": rel, "max_rel_err": rel, "worst_ratio": 0.1,
+            "worst_at": "", "tolerance": "rtol=1e-07", "verdict": verdict,
+            "message": "" if verdict == "pass" else "max abs error 1 at x entry[0]"}
+
+
+RECORDS = [
+    outcome("torch", "float32", rel=3e-7), outcome("torch", "float64", rel=2e-13),
+    outcome("jax", "float32", kind="y:zeros"), outcome("jax", "float64", verdict="fail", rel=0.5),
+    {"record": "parity", "case": "scalar/exp", "category": "scalar", "dtype": "float64", "device": "cpu",
+     "frameworks": ["jax", "torch"], "max_abs_diff": {"jax~torch": 0.25}, "worst_ratio": 9.0, "verdict": "fail",
+     "message": "jax~torch differ by 0.25"},
+]
+
+
+def render():
+    return correctness.render({"schema": correctness.SCHEMA, "conditions": CONDITIONS, "run": RUN, "records": RECORDS})
+
+
+def test_markdown_shows_cells_conditions_and_failures():
+    md = render()
+    assert "Test CPU, 2 cores, Python 3.11.7, commit abc1234" in md
+    assert "**4 checks**" in md and "3 pass, 1 fail" in md
+    assert "| scalar/exp | ✓ 3e-07 · 2e-13 | ✗ `y:zeros` 1e-07 · 5e-01 | ✗ 2e-01 |" in md.replace("  ", " ").replace("  ", " ")
+    assert "- `scalar/exp-jax-float64`: max abs error 1 at x entry[0]" in md
+    assert "- parity `scalar/exp-float64`: jax~torch differ by 0.25" in md
+
+
+def test_write_then_load_round_trips(tmp_path):
+    paths = correctness.write(RECORDS, RUN, tmp_path)
+    assert [p.name for p in paths] == ["correctness.json", "correctness.md"]
+    assert correctness.load(paths[0])["records"] == RECORDS
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "corrupt JSON"),
+    (json.dumps({"records": []}), "not a gradparity correctness file"),
+])
+def test_cli_report_gives_one_line_error_for_bad_file(tmp_path, content, message):
+    bad = tmp_path / "correctness.json"
+    bad.write_text(content)
+    proc = subprocess.run([sys.executable, "-m", "harness", "report", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr and str(bad) in proc.stderr
+
+
+def test_cli_report_rerenders_markdown(tmp_path):
+    json_path, md_path = correctness.write(RECORDS, RUN, tmp_path)
+    md_path.unlink()
+    proc = subprocess.run([sys.executable, "-m", "harness", "report", str(json_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "# Gradient correctness" in md_path.read_text()
+
+
+def test_cli_missing_file_says_how_to_create_it(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "harness", "report", str(tmp_path / "nope.json")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "run `pytest suites/`" in proc.stderr
