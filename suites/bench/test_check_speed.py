@@ -1,0 +1,53 @@
+"""How fast the correctness machinery itself runs (pytest-benchmark; `tox -e bench`).
+
+- every registered case × both dtypes on one framework, warm (reference cached, framework
+  caches filled by a warm-up round): the suite's steady checks per second, per framework;
+- the float64 reference of every case, uncached: the one-time cost per case;
+- ``harness.gradcheck`` on a 400-element elementwise function, the size its single-entry
+  guarantee is stated for.
+
+All three frameworks are imported in this one process, as in a suite run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import load_adapter
+from harness import check, gradcheck
+from suites.cases import REGISTRY
+
+DTYPES = ("float32", "float64")
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+def test_checks_per_second(benchmark, framework):
+    adapter = load_adapter(framework, "cpu")
+
+    def every_case():
+        return [check.run(case, adapter, dtype).outcome.verdict for case in REGISTRY for dtype in DTYPES]
+
+    verdicts = benchmark.pedantic(every_case, rounds=3, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["checks_per_round"] = len(verdicts)
+    benchmark.extra_info["checks_per_second"] = len(verdicts) / benchmark.stats.stats.median
+    assert set(verdicts) == {"pass"}
+
+
+def test_reference_for_every_case(benchmark):
+    def uncached():
+        check.reference_for.cache_clear()
+        check.plan.cache_clear()
+        return [check.reference_for(case, 0) for case in REGISTRY]
+
+    refs = benchmark.pedantic(uncached, rounds=3, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["cases"] = len(refs)
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+def test_gradcheck_400_elements(benchmark, framework):
+    xp = load_adapter(framework, "cpu").xp
+    x = np.random.default_rng(0).uniform(-2.0, 2.0, 400)
+    result = benchmark.pedantic(gradcheck, args=(xp.sin, (x,)), kwargs={"framework": framework},
+                                rounds=5, iterations=1, warmup_rounds=1)
+    assert result.checked == 400
