@@ -34,10 +34,26 @@ def test_uninstalled_framework_skips_with_reason(tmp_path):
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'jax' (hidden by this test)\")\n")
     env = {**os.environ, "PYTHONPATH": f"{shadow.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    proc = pytest_run("suites", "-k", "scalar/square-at-3 or persistent/two-targets", "-rs",
+    proc = pytest_run("suites/test_gradients.py", "-k", "scalar/square-at-3 or persistent/two-targets", "-rs",
                       "--results-dir", str(tmp_path / "results"), env=env)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:]
     assert "jax is not importable here (No module named 'jax' (hidden by this test)): pip install jax" in out
     # 2 cases × 2 dtypes: 4 JAX checks skip; TF and torch checks (8) and their parity (4) pass
     assert "12 passed, 4 skipped" in out
+
+
+def test_cuda_without_gpu_skips_with_reason(tmp_path):
+    from harness.frameworks import FrameworkError, adapter_class
+    try:
+        if "cuda" in adapter_class("torch").device_names():
+            import pytest
+            pytest.skip("a GPU is present: this checks the machine without one")
+    except FrameworkError:
+        pass
+    proc = pytest_run("suites", "--device", "cuda", "-k", "scalar/square-at-3 and test_gradient", "-rs",
+                      "--results-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "torch sees no CUDA GPU here: run with --device cpu" in proc.stdout
+    # 3 frameworks × 2 dtypes skip, and so does parity (2 dtypes) with no framework left
+    assert "8 skipped" in proc.stdout and "passed" not in proc.stdout

@@ -26,7 +26,7 @@ class JaxAdapter(Adapter):
     """Reverse mode by ``jax.vjp`` (``jax.grad`` for scalar losses), forward by ``jax.jvp``."""
 
     name = "jax"
-    version = jax.__version__
+    version = str(jax.__version__)
     compile_small_calls = True  # un-jitted JAX pays ~0.2 ms of dispatch per op
 
     def __init__(self, device: str = "cpu"):

@@ -42,7 +42,7 @@ class TensorFlowAdapter(Adapter):
     """``GradientTape`` for reverse mode (``persistent`` when asked), ``ForwardAccumulator`` forward."""
 
     name = "tensorflow"
-    version = tf.__version__
+    version = str(tf.__version__)
 
     def __init__(self, device: str = "cpu"):
         if device == "cuda" and not tf.config.list_physical_devices("GPU"):

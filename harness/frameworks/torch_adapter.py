@@ -19,7 +19,7 @@ class TorchAdapter(Adapter):
     """``torch.autograd.grad`` for reverse mode, ``torch.func`` for forward mode and Jacobians."""
 
     name = "torch"
-    version = torch.__version__
+    version = str(torch.__version__)  # a TorchVersion str subclass, which execnet (xdist) cannot send
 
     def __init__(self, device: str = "cpu"):
         if device == "cuda" and not torch.cuda.is_available():
