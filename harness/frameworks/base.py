@@ -149,7 +149,3 @@ class Adapter(abc.ABC):
     def compile(self, fn: Callable) -> Callable:
         """``fn`` compiled the framework's way (``tf.function``, ``jax.jit``); eager by default."""
         return fn
-
-    def describe(self) -> dict[str, str]:
-        """Versions and device for the record of a run."""
-        return {"framework": self.name, "version": self.version, "device": self.device}
