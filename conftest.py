@@ -9,7 +9,8 @@ Options (all prefixed, registered here):
 
 Test modules that check cases declare ``CASES`` (an iterable of :class:`harness.cases.Case`);
 a test asking for ``case``, ``framework`` and ``dtype`` gets one item per combination, with ids
-like ``persistent/two-targets-torch-float64``. Outcomes travel on ``user_properties``, so they
+like ``persistent/two-targets-torch-float64``. Modules declaring ``BEHAVIOURS`` get one item per
+behaviour and framework (``sources/plain-tensor-weights-tensorflow``). Outcomes travel on ``user_properties``, so they
 reach the controller under pytest-xdist too, and are written once at the end of the session.
 """
 
@@ -21,7 +22,7 @@ import pytest
 
 from harness import frameworks
 from harness.cases import DTYPES
-from harness.report import correctness
+from harness.report import correctness, semantics
 
 OUTCOME_KEY = "gradparity"
 
@@ -50,6 +51,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
+    if "behaviour" in names:
+        combos = [(b, fw) for b in metafunc.module.BEHAVIOURS for fw in metafunc.config.gradparity_frameworks]
+        metafunc.parametrize(["behaviour", "framework"], combos, ids=[f"{b.id}-{fw}" for b, fw in combos])
+        return
     if "case" not in names:
         return
     cases = list(getattr(metafunc.module, "CASES"))
@@ -94,9 +99,9 @@ def selected_frameworks(request: pytest.FixtureRequest) -> list[str]:
 
 @pytest.fixture
 def record(request: pytest.FixtureRequest):
-    """``record(outcome_or_parity)``: keep a record for results/correctness.*."""
+    """``record(item)``: keep a record (a dict, or an object with ``to_dict()``) for results/."""
     def keep(item) -> None:
-        request.node.user_properties.append((OUTCOME_KEY, item.to_dict()))
+        request.node.user_properties.append((OUTCOME_KEY, item if isinstance(item, dict) else item.to_dict()))
     return keep
 
 
@@ -124,7 +129,11 @@ class OutcomeCollector:
             "frameworks": config.gradparity_frameworks,
             "wall_seconds": round(time.time() - self.started, 1),
         }
-        paths = correctness.write(self.records, run, config.getoption("--results-dir"))
+        paths = []
+        for report in (correctness, semantics):
+            mine = [r for r in self.records if r["record"] in report.RECORDS]
+            if mine:
+                paths += report.write(mine, run, config.getoption("--results-dir"))
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
             terminal.write_line(f"gradparity: {len(self.records)} records -> {', '.join(map(str, paths))}")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from harness import env
-from harness.report import correctness
+from harness.report import correctness, store
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -41,6 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except correctness.ResultsFileError as exc:
+    except store.ResultsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

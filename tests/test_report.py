@@ -52,7 +52,7 @@ def test_write_then_load_round_trips(tmp_path):
 
 @pytest.mark.parametrize("content,message", [
     ("{not json", "corrupt JSON"),
-    (json.dumps({"records": []}), "not a gradparity correctness file"),
+    (json.dumps({"records": []}), "not a gradparity results file of gradparity/correctness/1"),
 ])
 def test_cli_report_gives_one_line_error_for_bad_file(tmp_path, content, message):
     bad = tmp_path / "correctness.json"

@@ -1,0 +1,221 @@
+"""Framework behaviours as data: what each framework does in a situation, why, and the fix.
+
+A :class:`Behaviour` is one row of the semantics report: a situation (an unwatched tensor, a
+reused tape, ``abs`` at 0), and per framework a small function that *observes* the raw answer
+(a gradient array, ``None``, or an exception, with any warnings raised or logged on the way), the
+:class:`Expected` answer with its reason, and the idiomatic *fix*, whose values are checked
+against the float64 reference. The functions live with the scenarios (``suites/semantics``) and
+import their framework themselves; this module only runs and judges them.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harness.cases import FRAMEWORKS
+from harness.reference import Estimate
+from harness.check import compare
+from harness.tolerances import for_dtype
+
+NA = "n/a"
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A framework's raw answer: kind (``value``, ``none``, ``error:<Type>``), values, dtype,
+    the Python type of the gradient object, and warnings (Python ``warnings`` and log records)."""
+
+    kind: str
+    value: np.ndarray | None = None
+    dtype: str = ""
+    type: str = ""
+    warnings: tuple[str, ...] = ()
+    detail: str = ""
+
+    def summary(self) -> str:
+        parts = [self.kind]
+        if self.value is not None:
+            parts.append(np.array2string(np.asarray(self.value), precision=6, separator=", "))
+        if self.warnings:
+            parts.append("warns " + ", ".join(sorted(set(self.warnings))))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The answer a framework is expected to give, and why.
+
+    Args:
+        kind: ``"value"``, ``"none"``, ``"error:<Type>"``, or ``"n/a"`` (no such concept here).
+        why: the reason, in a sentence a user can act on.
+        value: where the number is the behaviour (a convention at a kink, an accumulated
+            ``.grad``), the expected values; NaN matches NaN.
+        dtype: the expected dtype of the gradient, where that is the behaviour.
+        type: the expected Python type name of the gradient object (``IndexedSlices``).
+        warns: a substring that must appear among the warnings raised or logged.
+        link: an upstream issue or document.
+    """
+
+    kind: str
+    why: str
+    value: Any = None
+    dtype: str | None = None
+    type: str | None = None
+    warns: str | None = None
+    link: str = ""
+
+
+def na(why: str) -> Expected:
+    """A framework with no such concept, and the reason."""
+    return Expected(NA, why)
+
+
+@dataclass(frozen=True, eq=False)
+class Behaviour:
+    """One row: a situation, each framework's expected raw answer, and the verified fix.
+
+    ``observe[fw]()`` returns the raw gradient (array-like or ``None``) or raises.
+    ``fixed[fw]()`` returns the gradient obtained with the idiomatic fix, as NumPy.
+    ``reference()`` returns the float64 finite-difference answer for the fixed values
+    (an :class:`~harness.reference.Estimate`); ``None`` where no reference is defined (a kink).
+    """
+
+    id: str
+    title: str
+    expect: Mapping[str, Expected]
+    observe: Mapping[str, Callable[[], Any]]
+    fix: str
+    fixed: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+    reference: Callable[[], Estimate] | None = None
+    no_reference: str = ""
+
+    def __post_init__(self):
+        if self.id.count("/") != 1:
+            raise ValueError(f"behaviour id {self.id!r} must read '<section>/<name>'")
+        if set(self.expect) != set(FRAMEWORKS):
+            raise ValueError(f"{self.id}: expect must name every framework {FRAMEWORKS} (use na(why) where none applies)")
+        for fw, exp in self.expect.items():
+            if exp.kind != NA and fw not in self.observe:
+                raise ValueError(f"{self.id}: {fw} is expected {exp.kind!r} but has no observe function")
+        if self.reference is None and not self.no_reference:
+            raise ValueError(f"{self.id}: give a reference, or no_reference='why none is defined'")
+
+    @property
+    def section(self) -> str:
+        return self.id.split("/")[0]
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"log:{record.getMessage()[:120]}")
+
+
+def observe(fn: Callable[[], Any]) -> Observed:
+    """Run an observe function and classify what it did (never raises for the framework's errors)."""
+    capture = _LogCapture()
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "jax")]
+    for logger in loggers:
+        logger.addHandler(capture)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                raw = fn()
+            except Exception as exc:  # the framework's error is the observation
+                return Observed(f"error:{type(exc).__name__}", detail=str(exc).splitlines()[0][:200] if str(exc) else "",
+                                warnings=tuple(f"{w.category.__name__}:{str(w.message)[:120]}" for w in caught)
+                                + tuple(capture.messages))
+        warned = tuple(f"{w.category.__name__}:{str(w.message)[:120]}" for w in caught) + tuple(capture.messages)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(capture)
+    if raw is None:
+        return Observed("none", warnings=warned)
+    kind_type = type(raw).__name__
+    value = np.asarray(_dense(raw))
+    return Observed("value", value=value, dtype=str(value.dtype), type=kind_type, warnings=warned)
+
+
+def _dense(raw: Any) -> Any:
+    """Framework arrays to NumPy (TF's IndexedSlices densified), leaving NumPy as is."""
+    if hasattr(raw, "values") and hasattr(raw, "indices") and hasattr(raw, "dense_shape"):
+        dense = np.zeros(np.asarray(raw.dense_shape), dtype=np.asarray(raw.values).dtype)
+        np.add.at(dense, np.asarray(raw.indices), np.asarray(raw.values))  # repeated indices add up
+        return dense
+    if hasattr(raw, "detach"):
+        return raw.detach().cpu().numpy()
+    return raw
+
+
+def judge(observed: Observed, expected: Expected) -> list[str]:
+    """What differs between the observation and the expectation (empty: as expected)."""
+    problems = []
+    if observed.kind != expected.kind:
+        problems.append(f"kind {observed.kind!r}, expected {expected.kind!r}")
+    if expected.value is not None and observed.value is not None:
+        want = np.asarray(expected.value, dtype=np.float64)
+        got = np.asarray(observed.value, dtype=np.float64)
+        if got.shape != want.shape and got.size == want.size:
+            got = got.reshape(want.shape)
+        # tight enough to tell torch's float32 logsumexp (0.49998546) from 0.5
+        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-6, atol=1e-7, equal_nan=True):
+            problems.append(f"value {np.array2string(got, precision=6)}, expected {np.array2string(want, precision=6)}")
+    if expected.dtype is not None and observed.dtype != expected.dtype:
+        problems.append(f"dtype {observed.dtype or 'none'}, expected {expected.dtype}")
+    if expected.type is not None and observed.type != expected.type:
+        problems.append(f"gradient type {observed.type or 'none'}, expected {expected.type}")
+    if expected.warns is not None and not any(expected.warns in w for w in observed.warnings):
+        problems.append(f"no warning containing {expected.warns!r} (saw {list(observed.warnings) or 'none'})")
+    return problems
+
+
+def verify_fix(values: Any, ref: Estimate, dtype: str = "float64") -> tuple[bool, str]:
+    """Whether the fixed values match the reference within the dtype's tolerance, and how closely."""
+    result = compare({"g": np.asarray(_dense(values), dtype=np.float64)}, {"g": ref}, for_dtype(dtype))
+    return result.worst_ratio <= 1.0, f"max abs error {result.max_abs:.2g} ({result.worst_ratio:.2g}x tolerance)"
+
+
+def record(behaviour: Behaviour, framework: str, observed: Observed | None, problems: list[str],
+           fix_ok: bool | None, fix_detail: str) -> dict[str, Any]:
+    """The plain record of one behaviour on one framework, for results/semantics.*."""
+    expected = behaviour.expect[framework]
+    return {
+        "record": "behaviour", "id": behaviour.id, "section": behaviour.section, "title": behaviour.title,
+        "framework": framework, "expected": expected.kind, "why": expected.why, "link": expected.link,
+        "observed": observed.summary() if observed else NA, "detail": observed.detail if observed else "",
+        "fix": behaviour.fix, "fix_verified": fix_ok, "fix_detail": fix_detail or behaviour.no_reference,
+        "verdict": NA if observed is None else ("pass" if not problems else "fail"), "message": "; ".join(problems),
+    }
+
+
+def evaluate(behaviour: Behaviour, framework: str) -> tuple[dict[str, Any], list[str]]:
+    """Observe, judge and verify the fix of one behaviour on one framework.
+
+    Returns:
+        The record for the report, and the problems found (empty: the row holds as stated).
+    """
+    expected = behaviour.expect[framework]
+    if expected.kind == NA:
+        return record(behaviour, framework, None, [], None, ""), []
+    observed = observe(behaviour.observe[framework])
+    problems = judge(observed, expected)
+    fix_ok, fix_detail = None, ""
+    if framework in behaviour.fixed and behaviour.reference is not None:
+        fixed = observe(behaviour.fixed[framework])
+        if fixed.kind != "value":
+            fix_ok, fix_detail = False, f"the fix gave {fixed.kind} {fixed.detail}".strip()
+        else:
+            fix_ok, fix_detail = verify_fix(fixed.value, behaviour.reference())
+        if not fix_ok:
+            problems.append(f"fix not verified against the reference: {fix_detail}")
+    return record(behaviour, framework, observed, problems, fix_ok, fix_detail), problems

@@ -1,0 +1,9 @@
+"""Every semantics behaviour (pitfalls, parameters, conventions), in report order, ids unique."""
+
+from suites.semantics import conventions, parameters, pitfalls
+
+BEHAVIOURS = [*pitfalls.BEHAVIOURS, *parameters.BEHAVIOURS, *conventions.BEHAVIOURS]
+
+_ids = [b.id for b in BEHAVIOURS]
+if len(_ids) != len(set(_ids)):
+    raise ValueError(f"duplicate behaviour ids: {sorted({i for i in _ids if _ids.count(i) > 1})}")
