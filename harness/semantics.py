@@ -39,11 +39,12 @@ class Observed:
     detail: str = ""
 
     def summary(self) -> str:
+        """``value [0.5, 0.5] float32 (warns UserWarning)``: short enough for a table cell."""
         parts = [self.kind]
         if self.value is not None:
-            parts.append(np.array2string(np.asarray(self.value), precision=6, separator=", "))
+            parts += [np.array2string(np.asarray(self.value), precision=6, separator=", "), self.dtype]
         if self.warnings:
-            parts.append("warns " + ", ".join(sorted(set(self.warnings))))
+            parts.append(f"(warns {', '.join(sorted({w.split(':')[0] for w in self.warnings}))})")
         return " ".join(parts)
 
 
@@ -192,7 +193,8 @@ def record(behaviour: Behaviour, framework: str, observed: Observed | None, prob
     return {
         "record": "behaviour", "id": behaviour.id, "section": behaviour.section, "title": behaviour.title,
         "framework": framework, "expected": expected.kind, "why": expected.why, "link": expected.link,
-        "observed": observed.summary() if observed else NA, "detail": observed.detail if observed else "",
+        "observed": observed.summary() if observed else NA,
+        "detail": "; ".join(filter(None, [observed.detail, *observed.warnings])) if observed else "",
         "fix": behaviour.fix, "fix_verified": fix_ok, "fix_detail": fix_detail or behaviour.no_reference,
         "verdict": NA if observed is None else ("pass" if not problems else "fail"), "message": "; ".join(problems),
     }

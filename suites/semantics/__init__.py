@@ -1,8 +1,8 @@
-"""Every semantics behaviour (pitfalls, parameters, conventions), in report order, ids unique."""
+"""Every semantics behaviour (pitfalls, workflows, parameters, conventions), in report order, ids unique."""
 
-from suites.semantics import conventions, parameters, pitfalls
+from suites.semantics import conventions, parameters, pitfalls, workflows
 
-BEHAVIOURS = [*pitfalls.BEHAVIOURS, *parameters.BEHAVIOURS, *conventions.BEHAVIOURS]
+BEHAVIOURS = [*pitfalls.BEHAVIOURS, *workflows.BEHAVIOURS, *parameters.BEHAVIOURS, *conventions.BEHAVIOURS]
 
 _ids = [b.id for b in BEHAVIOURS]
 if len(_ids) != len(set(_ids)):

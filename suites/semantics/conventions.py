@@ -18,6 +18,8 @@ from harness.semantics import Behaviour, Expected, na
 from suites.semantics.grads import GRAD, jax_x64, reference_grad
 
 FRAMEWORKS = ("tensorflow", "torch", "jax")
+#: the guard inside sqrt that makes norm and std smooth at 0
+EPS = 1e-12
 
 
 def tf_ops():
@@ -33,6 +35,8 @@ def tf_ops():
         "cast_int": lambda x: tf.cast(tf.cast(x, tf.int32), x.dtype), "norm": tf.norm,
         "norm_squared": lambda x: tf.norm(x) ** 2, "sum_squares": lambda x: tf.reduce_sum(x ** 2),
         "std": tf.math.reduce_std, "logsumexp": tf.reduce_logsumexp, "gelu": tf.nn.gelu,
+        "safe_norm": lambda x: tf.sqrt(tf.reduce_sum(x ** 2) + EPS),
+        "safe_std": lambda x: tf.sqrt(tf.reduce_mean((x - tf.reduce_mean(x)) ** 2) + EPS),
     }
 
 
@@ -50,6 +54,8 @@ def torch_ops():
         "cast_int": lambda x: x.to(torch.int32).to(x.dtype), "norm": torch.linalg.norm,
         "norm_squared": lambda x: torch.linalg.norm(x) ** 2, "sum_squares": lambda x: (x ** 2).sum(),
         "std": torch.std, "logsumexp": lambda x: torch.logsumexp(x, dim=0), "gelu": torch.nn.functional.gelu,
+        "safe_norm": lambda x: torch.sqrt((x ** 2).sum() + EPS),
+        "safe_std": lambda x: torch.sqrt(((x - x.mean()) ** 2).mean() + EPS),
     }
 
 
@@ -66,6 +72,8 @@ def jax_ops():
         "cast_int": lambda x: x.astype(jnp.int32).astype(x.dtype), "norm": jnp.linalg.norm,
         "norm_squared": lambda x: jnp.linalg.norm(x) ** 2, "sum_squares": lambda x: jnp.sum(x ** 2),
         "std": jnp.std, "logsumexp": jax.scipy.special.logsumexp, "gelu": jax.nn.gelu,
+        "safe_norm": lambda x: jnp.sqrt(jnp.sum(x ** 2) + EPS),
+        "safe_std": lambda x: jnp.sqrt(jnp.mean((x - jnp.mean(x)) ** 2) + EPS),
     }
 
 
@@ -173,7 +181,9 @@ BEHAVIOURS = [
         "x/||x|| is 0/0: NaN in TF and JAX; torch's linalg.norm returns the subgradient 0",
         "https://github.com/jax-ml/jax/issues/4177",
         tensorflow=[np.nan, np.nan], torch=[0.0, 0.0], jax=[np.nan, np.nan]), observers("norm", [0.0, 0.0]),
-        fix="sqrt(sum(x²) + eps), or differentiate the squared norm sum(x²)", no_reference=KINK),
+        fix="sqrt(sum(x²) + eps), or differentiate the squared norm sum(x²)",
+        fixed={fw: partial(grad_at, fw, "safe_norm", [0.0, 0.0], "float64") for fw in FRAMEWORKS},
+        reference=lambda: reference_grad(lambda x: np.sqrt(np.sum(x ** 2) + EPS), [0.0, 0.0])),
     Behaviour("traps/squared-norm-at-zero", "d ||x||₂²/dx at the zero vector (true derivative 0)", values(
         "the square of norm chains 2||x||·x/||x||: measured per framework",
         tensorflow=[0.0, 0.0], torch=[0.0, 0.0], jax=[np.nan, np.nan]), observers("norm_squared", [0.0, 0.0]),
@@ -183,7 +193,9 @@ BEHAVIOURS = [
     Behaviour("traps/std-of-constant", "d std(x)/dx for a constant vector", values(
         "std is sqrt(var) at var = 0: NaN in TF and JAX, 0 in torch",
         tensorflow=[np.nan] * 3, torch=[0.0] * 3, jax=[np.nan] * 3), observers("std", [2.0, 2.0, 2.0]),
-        fix="sqrt(var + eps)", no_reference=KINK),
+        fix="sqrt(var + eps)",
+        fixed={fw: partial(grad_at, fw, "safe_std", [2.0, 2.0, 2.0], "float64") for fw in FRAMEWORKS},
+        reference=lambda: reference_grad(lambda x: np.sqrt(np.mean((x - np.mean(x)) ** 2) + EPS), [2.0, 2.0, 2.0])),
     Behaviour("steps/floor", "d floor(x)/dx at 1.3", {
         "tensorflow": Expected("none", "TF registers no gradient for floor: None, silently"),
         "torch": Expected("value", "zero almost everywhere", value=[0.0]),
