@@ -51,6 +51,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
+    if "run" in names and "method" in names:
+        combos = [(r, fw, m, dt) for r, fw, m in metafunc.module.TRAININGS
+                  if fw in metafunc.config.gradparity_frameworks for dt in metafunc.config.gradparity_dtypes]
+        metafunc.parametrize(["run", "framework", "method", "dtype"], combos,
+                             ids=[f"training/{r.name}-{fw}-{m}-{dt}" for r, fw, m, dt in combos])
+        return
     if "behaviour" in names:
         combos = [(b, fw) for b in metafunc.module.BEHAVIOURS for fw in metafunc.config.gradparity_frameworks]
         metafunc.parametrize(["behaviour", "framework"], combos, ids=[f"{b.id}-{fw}" for b, fw in combos])

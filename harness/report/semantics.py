@@ -80,7 +80,10 @@ def _training(frame: pd.DataFrame) -> list[str]:
             "Linear regressions trained step for step from identical initial weights. *max trajectory diff*: the "
             "largest difference of any parameter at any step from the float64 NumPy run of the same update; "
             "*final vs closed form*: distance of the final parameters from the least-squares solution (— where "
-            "the run is not meant to converge).", "", table.to_markdown(index=False), ""]
+            "the run is not meant to converge). TF's optimizers keep the learning rate in float32, so their "
+            "float64 runs are held to float32's rounding of the rate (rtol 1e-7).", "",
+            *[f"- **{name}**: {doc}" for name, doc in frame.groupby("run", sort=False)["doc"].first().items()],
+            "", table.to_markdown(index=False), ""]
 
 
 def render(data: dict) -> str:
