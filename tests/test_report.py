@@ -74,3 +74,28 @@ def test_cli_missing_file_says_how_to_create_it(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "harness", "report", str(tmp_path / "nope.json")],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "run `pytest suites/`" in proc.stderr
+
+
+def test_semantics_page_shows_summary_sections_and_training():
+    from harness.report import semantics
+
+    row = {"record": "behaviour", "id": "unconnected/default", "section": "unconnected", "title": "an unused source",
+           "expected": "none", "link": "", "detail": "", "fix": "unconnected_gradients=ZERO"}
+    records = [
+        {**row, "framework": "tensorflow", "why": "None, silently", "observed": "none", "fix_verified": True,
+         "fix_detail": "max abs error 0", "verdict": "pass", "message": ""},
+        {**row, "framework": "torch", "why": "refuses", "observed": "value [0.] float64", "fix_verified": True,
+         "fix_detail": "max abs error 0", "verdict": "fail", "message": "kind 'value', expected 'error:RuntimeError'"},
+        {**row, "framework": "jax", "why": "no such concept", "observed": "n/a", "fix_verified": None,
+         "fix_detail": "", "verdict": "n/a", "message": ""},
+        {"record": "training", "run": "d-line", "doc": "a line", "framework": "torch", "method": "manual",
+         "dtype": "float64", "steps": 10, "max_trajectory_diff": 2.5e-16, "relative_diff": 1e-15,
+         "final_vs_closed_form": 4.9e-10, "tolerance": "rtol 1e-12", "verdict": "pass", "message": ""},
+    ]
+    md = semantics.render({"schema": semantics.SCHEMA, "conditions": CONDITIONS, "run": RUN, "records": records})
+    assert "**1 behaviours × 3 frameworks**: 1 as stated, 1 changed, 1 n/a" in md
+    summary_row = next(line for line in md.splitlines() if line.startswith("| unconnected/default"))
+    assert [c.strip() for c in summary_row.strip("|").split("|")] == [
+        "unconnected/default", "✓ none", "✗ value [0.] float64", "n/a", "✓"]
+    assert "> ✗ torch: kind 'value', expected 'error:RuntimeError'" in md
+    assert "- **d-line**: a line" in md and "2.50e-16" in md and "4.90e-10" in md

@@ -83,7 +83,7 @@ def _training(frame: pd.DataFrame) -> list[str]:
             "the run is not meant to converge). TF's optimizers keep the learning rate in float32, so their "
             "float64 runs are held to float32's rounding of the rate (rtol 1e-7).", "",
             *[f"- **{name}**: {doc}" for name, doc in frame.groupby("run", sort=False)["doc"].first().items()],
-            "", table.to_markdown(index=False), ""]
+            "", table.to_markdown(index=False, disable_numparse=True), ""]
 
 
 def render(data: dict) -> str:

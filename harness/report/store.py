@@ -20,8 +20,8 @@ def save(path: Path, schema: str, records: list[dict], run: dict) -> Path:
     return path
 
 
-def load(path: str | Path, schema: str) -> dict:
-    """Read a results file of ``schema``.
+def load(path: str | Path, schema: str | tuple[str, ...]) -> dict:
+    """Read a results file of ``schema`` (or of any of several schemas).
 
     Raises:
         ResultsFileError: missing, not JSON, or not of this schema (the message says how to remake it).
@@ -33,8 +33,10 @@ def load(path: str | Path, schema: str) -> dict:
         raise ResultsFileError(f"{path}: no such file; run `pytest suites/` to create it") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResultsFileError(f"{path}: corrupt JSON ({exc}); delete it and re-run `pytest suites/`") from None
-    if not isinstance(data, dict) or data.get("schema") != schema or not isinstance(data.get("records"), list):
-        raise ResultsFileError(f"{path}: not a gradparity results file of {schema}; re-run `pytest suites/`")
+    accepted = (schema,) if isinstance(schema, str) else schema
+    if not isinstance(data, dict) or data.get("schema") not in accepted or not isinstance(data.get("records"), list):
+        raise ResultsFileError(f"{path}: not a gradparity results file of {' or '.join(accepted)}; "
+                               "re-run `pytest suites/`")
     return data
 
 
