@@ -16,11 +16,14 @@ reach the controller under pytest-xdist too, and are written once at the end of 
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from harness import frameworks
+from harness.bench.timing import PHASES
+from harness.bench.workloads import WORKLOADS
 from harness.cases import DTYPES
 from harness.report import correctness, semantics
 
@@ -34,6 +37,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dtype", default=",".join(DTYPES), help="comma-separated dtypes (float32, float64)")
     group.addoption("--grad-seed", type=int, default=0, help="seed for drawn inputs, cotangents and tangents")
     group.addoption("--results-dir", default="results", help="where correctness.json/.md are written")
+    bench = parser.getgroup("gradparity-bench")
+    bench.addoption("--bench-profile", default="quick", choices=("quick", "full"), help="workload sizes to time")
+    bench.addoption("--bench-workloads", default="", help="comma-separated workloads (default: all)")
+    bench.addoption("--bench-modes", default="eager,compiled", help="eager and/or compiled")
+    bench.addoption("--bench-dtype", default="float32", choices=("float32", "float64"), help="dtype of timed runs")
+    bench.addoption("--threads", type=int, default=None,
+                    help="threads per framework (sets thread env vars and CPU affinity before any framework loads)")
+    bench.addoption("--bench-log", default="", help="append each measurement to this JSON-lines file as it is taken")
+    bench.addoption("--bench-resume", action="store_true", help="skip measurements already in --bench-log")
+    bench.addoption("--bench-verified", default="", help="verification results from `python -m harness bench`")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,11 +59,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if unknown:
         raise pytest.UsageError(f"--dtype: unknown {unknown}; choose from {', '.join(DTYPES)}")
     config.gradparity_dtypes = dtypes
+    threads = config.getoption("--threads")
+    if threads is not None:
+        limit_threads(threads)
     config.pluginmanager.register(OutcomeCollector(config), "gradparity-outcomes")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
+    if "bench_case" in names:
+        parametrize_bench(metafunc)
+        return
     if "run" in names and "method" in names:
         combos = [(r, fw, m, dt) for r, fw, m in metafunc.module.TRAININGS
                   if fw in metafunc.config.gradparity_frameworks for dt in metafunc.config.gradparity_dtypes]
@@ -73,6 +92,45 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     else:
         combos = [(c, dt) for c in cases for dt in dtypes]
         metafunc.parametrize(["case", "dtype"], combos, ids=[f"{c.id}-{dt}" for c, dt in combos])
+
+
+def parametrize_bench(metafunc: pytest.Metafunc) -> None:
+    """workload size × framework × mode × phase; with benchmarks disabled (the test run), a smoke
+    test: the smallest size of each workload, eager, each phase once."""
+    config = metafunc.config
+    chosen = [w.strip() for w in config.getoption("--bench-workloads").split(",") if w.strip()]
+    unknown = sorted(set(chosen) - set(WORKLOADS))
+    if unknown:
+        raise pytest.UsageError(f"--bench-workloads: unknown {unknown}; choose from {', '.join(WORKLOADS)}")
+    modes = [m.strip() for m in config.getoption("--bench-modes").split(",") if m.strip()]
+    if set(modes) - {"eager", "compiled"}:
+        raise pytest.UsageError(f"--bench-modes: use eager and/or compiled, not {modes}")
+    smoke = config.getoption("benchmark_disable", False) and not config.getoption("benchmark_enable", False)
+    profile = config.getoption("--bench-profile")
+    combos = []
+    for name in chosen or WORKLOADS:
+        cases = WORKLOADS[name].cases(profile)
+        for case in cases[:1] if smoke else cases:
+            for fw in config.gradparity_frameworks:
+                for mode in ["eager"] if smoke else modes:
+                    if not WORKLOADS[name].left_out(profile, fw, mode):
+                        combos += [(case, fw, mode, phase) for phase in PHASES]
+    metafunc.parametrize(["bench_case", "framework", "mode", "phase"], combos,
+                         ids=[f"{c.id}-{fw}-{m}-{p}" for c, fw, m, p in combos])
+
+
+def limit_threads(n: int) -> None:
+    """Hold every framework to ``n`` threads: env vars read at import, and CPU affinity (JAX's
+    thread flags do not hold it to one core; affinity does)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ[var] = str(n)
+    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               f" --xla_cpu_multi_thread_eigen={'true' if n > 1 else 'false'}"
+                               f" intra_op_parallelism_threads={n}").strip()
+    if hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))[:n]
+        os.sched_setaffinity(0, cpus)
 
 
 def load_adapter(name: str, device: str) -> frameworks.Adapter:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,21 @@ class FrameworkUnavailable(FrameworkError, ImportError):
 
 class DeviceUnavailable(FrameworkError, RuntimeError):
     """A device was asked for that this framework cannot see."""
+
+
+@dataclass(frozen=True)
+class Timed:
+    """The callables a benchmark times, each returning only once the device's work is done.
+
+    ``backward`` takes the state ``backward_setup`` returns (a recorded forward pass), so a timer
+    can run the setup untimed; both are ``None`` where the framework cannot split them (a
+    ``tf.function`` keeps its tape inside), and the backward time is then derived.
+    """
+
+    forward: Callable[[], Any]
+    forward_backward: Callable[[], Any]
+    backward_setup: Callable[[], Any] | None
+    backward: Callable[[Any], Any] | None
 
 
 class Namespace:
@@ -145,6 +161,14 @@ class Adapter(abc.ABC):
         Weights arrive in Keras layout (kernel ``(in, out)``); adapters convert and convert back.
         """
         raise NotImplementedError(f"{self.name} has no model {model!r}")
+
+    @abc.abstractmethod
+    def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
+        """Forward, forward + backward and backward-alone callables of the scalar loss ``f``.
+
+        ``compiled`` uses the framework's compiler (``tf.function``, ``torch.compile``, ``jax.jit``);
+        the first call of a compiled callable includes tracing and compilation.
+        """
 
     def compile(self, fn: Callable) -> Callable:
         """``fn`` compiled the framework's way (``tf.function``, ``jax.jit``); eager by default."""

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed
 from harness.trees import leaves, paths, rebuild
 
 jax.config.update("jax_enable_x64", True)
@@ -65,6 +65,23 @@ class JaxAdapter(Adapter):
 
     def compile(self, fn: Callable) -> Callable:
         return jax.jit(fn)
+
+    def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
+        g, primals = self._bind(f, inputs, sources)
+        forward, forward_backward = g, jax.value_and_grad(g)
+        split = lambda p: jax.vjp(g, p)  # noqa: E731
+        pull = lambda state: state[1](jnp.ones_like(state[0]))  # noqa: E731  (state: loss, pullback)
+        if compiled:
+            # a vjp's pullback is a pytree (residuals as leaves), so it can cross jit boundaries
+            forward, forward_backward, split, pull = map(jax.jit, (forward, forward_backward, split, pull))
+
+        def blocked(value):
+            return jax.block_until_ready(value)  # async dispatch: without this a timer sees only dispatch
+
+        return Timed(forward=lambda: blocked(forward(primals)),
+                     forward_backward=lambda: blocked(forward_backward(primals)),
+                     backward_setup=lambda: blocked(split(primals)),
+                     backward=lambda state: blocked(pull(state)))
 
     def _bind(self, f: Callable, inputs: Arrays, names: Sequence[str]):
         """``f`` as a pure function of a dict of the named inputs; the rest are closed over."""

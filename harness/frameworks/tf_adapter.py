@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow.experimental.numpy as tnp  # noqa: E402
 
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace  # noqa: E402
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed  # noqa: E402
 from harness.trees import leaves, paths  # noqa: E402
 
 
@@ -71,11 +71,43 @@ class TensorFlowAdapter(Adapter):
         return np.asarray(value)
 
     def sync(self, value: Any = None) -> None:
-        # TF eager ops return materialized tensors; nothing stays queued once .numpy() has run.
-        return None
+        # on CPU, eager ops and tf.function calls return finished tensors; a GPU queues work
+        if self.device == "cuda":
+            tf.test.experimental.sync_devices()
 
     def compile(self, fn: Callable) -> Callable:
         return tf.function(fn)
+
+    def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
+        consts, variables = self._split(inputs, sources)
+        srcs = [variables[s] for s in sources]
+
+        def forward():
+            return f(self.xp, **consts, **variables)
+
+        def forward_backward():
+            with tf.GradientTape() as tape:
+                loss = f(self.xp, **consts, **variables)
+            return loss, tape.gradient(loss, srcs)
+
+        def backward_setup():
+            with tf.GradientTape() as tape:
+                loss = f(self.xp, **consts, **variables)
+            return tape, loss
+
+        def backward(state):
+            tape, loss = state
+            return self._synced(tape.gradient(loss, srcs))
+
+        if compiled:
+            forward, forward_backward = tf.function(forward), tf.function(forward_backward)
+        with self._placed():
+            return Timed(lambda: self._synced(forward()), lambda: self._synced(forward_backward()),
+                         None if compiled else backward_setup, None if compiled else backward)
+
+    def _synced(self, value):
+        self.sync(value)
+        return value
 
     def _split(self, inputs: Arrays, sources: Sequence[str]):
         with self._placed():

@@ -9,7 +9,7 @@ import array_api_compat.torch as torch_xp
 import numpy as np
 import torch
 
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed
 from harness.trees import leaves, paths
 
 XP = Namespace(torch_xp)
@@ -46,6 +46,23 @@ class TorchAdapter(Adapter):
     def sync(self, value: Any = None) -> None:
         if self._device.type == "cuda":
             torch.cuda.synchronize(self._device)
+
+    def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
+        tensors = self._tensors(inputs, sources)
+        srcs = [tensors[s] for s in sources]
+        loss_of = torch.compile(lambda t: f(self.xp, **t)) if compiled else (lambda t: f(self.xp, **t))
+
+        def synced(value):
+            self.sync()
+            return value
+
+        def forward_backward():
+            loss = loss_of(tensors)
+            return loss, torch.autograd.grad(loss, srcs)
+
+        return Timed(forward=lambda: synced(loss_of(tensors)), forward_backward=lambda: synced(forward_backward()),
+                     backward_setup=lambda: synced(loss_of(tensors)),
+                     backward=lambda loss: synced(torch.autograd.grad(loss, srcs)))
 
     def _tensors(self, inputs: Arrays, sources: Sequence[str]) -> dict[str, torch.Tensor]:
         tensors = {name: self.tensor(value) for name, value in inputs.items()}

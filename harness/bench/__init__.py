@@ -1,0 +1,1 @@
+"""Benchmarks: workloads, the per-framework timing functions, the runner."""
