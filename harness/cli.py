@@ -1,10 +1,13 @@
-"""``python -m harness``: re-render reports from raw results, and show the run conditions.
+"""``python -m harness``: run benchmarks, re-render reports from raw results, compare runs.
 
-  python -m harness report [RESULTS.json ...]   re-render the Markdown beside each results file
-                                                (default: results/correctness.json results/semantics.json)
-  python -m harness env                                 machine, Python, package versions (JSON)
+  python -m harness bench [--profile quick|full] [--frameworks tf,torch] [--threads 1] ...
+  python -m harness report [RESULTS.json ...]   re-render reports; benchmark runs from several
+                                                machines merge into one comparison
+  python -m harness compare A.json B.json [--threshold median:10%]
+  python -m harness env                         machine, Python, package versions (JSON)
 
-Errors (a missing or corrupt results file, say) are one line on stderr naming the fix, exit 2.
+Errors (a missing or corrupt results file, an unknown workload, a GPU asked for and absent) are
+one line on stderr naming the fix, exit 2. ``compare`` exits 1 when something got slower.
 """
 
 from __future__ import annotations
@@ -14,22 +17,72 @@ import json
 import sys
 from pathlib import Path
 
-from harness import env
-from harness.report import correctness, semantics, store
-
+from harness import env, frameworks
+from harness.report import bench, compare, correctness, semantics, store
 
 RENDERERS = {correctness.SCHEMA: correctness, semantics.SCHEMA: semantics}
 DEFAULT_RESULTS = ["results/correctness.json", "results/semantics.json"]
 
 
+def latest_bench_runs(results: Path = Path("results")) -> list[Path]:
+    """The newest run file of every machine under results/bench/."""
+    runs = []
+    for machine in sorted((results / "bench").glob("*/")):
+        found = sorted(machine.glob("*[0-9]Z.json"))
+        runs += found[-1:]
+    return runs
+
+
+def _is_bench_run(path: Path) -> bool:
+    try:
+        return "benchmarks" in json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False
+
+
 def _report(args: argparse.Namespace) -> int:
-    for name in args.results or DEFAULT_RESULTS:
-        path = Path(name)
+    paths = [Path(p) for p in args.results] or [Path(p) for p in DEFAULT_RESULTS if Path(p).exists()]
+    bench_runs = [p for p in paths if p.exists() and _is_bench_run(p)]
+    if not args.results:
+        bench_runs = latest_bench_runs()
+    for path in paths:
+        if path in bench_runs:
+            continue
         data = store.load(path, tuple(RENDERERS))
         out = path.with_suffix(".md")
         out.write_text(RENDERERS[data["schema"]].render(data))
         print(f"{out} ({len(data['records'])} records)")
+    if bench_runs:
+        for out in bench.write(bench_runs, Path(args.out)):
+            print(f"{out} (from {len(bench_runs)} run(s))")
     return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from harness.bench import runner
+
+    try:
+        merged = runner.run(profile=args.profile, framework_names=frameworks.parse_list(args.frameworks),
+                            workloads=[w for w in args.workloads.split(",") if w] or None,
+                            modes=[m for m in args.modes.split(",") if m], threads=args.threads,
+                            device=args.device, dtype=args.dtype, resume=args.resume)
+    except runner.BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{merged}")
+    for out in bench.write(latest_bench_runs(), Path("results")):
+        print(out)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    try:
+        joined, slower = compare.compare(Path(args.before), Path(args.after), args.threshold)
+    except ValueError as exc:  # a bad threshold, or a file error (ResultsFileError is a ValueError)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(compare.render(joined))
+    return 1 if slower else 0
 
 
 def _env(args: argparse.Namespace) -> int:
@@ -40,13 +93,30 @@ def _env(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    report = sub.add_parser("report", help="re-render the Markdown reports from their JSON")
-    report.add_argument("results", nargs="*", help=f"results files (default: {' '.join(DEFAULT_RESULTS)})")
+    report = sub.add_parser("report", help="re-render reports from their raw results")
+    report.add_argument("results", nargs="*", help="results files (default: results/*.json and the newest "
+                        "benchmark run of each machine)")
+    report.add_argument("--out", default="results", help="where bench.md/.csv and report.html go")
     report.set_defaults(run=_report)
+    run = sub.add_parser("bench", help="verify, then time every workload per framework in its own process")
+    run.add_argument("--profile", choices=("quick", "full"), default="quick")
+    run.add_argument("--frameworks", default="", help="comma-separated (default: all)")
+    run.add_argument("--workloads", default="", help="comma-separated (default: all)")
+    run.add_argument("--modes", default="eager,compiled")
+    run.add_argument("--threads", type=int, default=1)
+    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    run.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    run.add_argument("--resume", action="store_true", help="continue the newest run, skipping what it measured")
+    run.set_defaults(run=_bench)
+    cmp = sub.add_parser("compare", help="compare two benchmark runs (asv-style marks)")
+    cmp.add_argument("before")
+    cmp.add_argument("after")
+    cmp.add_argument("--threshold", default="median:10%")
+    cmp.set_defaults(run=_compare)
     sub.add_parser("env", help="print the conditions a run would record").set_defaults(run=_env)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except store.ResultsFileError as exc:
+    except (store.ResultsFileError, frameworks.FrameworkError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

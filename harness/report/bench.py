@@ -1,0 +1,225 @@
+"""Benchmark runs (pytest-benchmark JSON, any number, any machines) → one table → bench.md,
+bench.csv and a self-contained report.html with plots.
+
+Per workload size, mode and framework: median and IQR of forward, forward + backward and
+backward alone (derived as fb − f where a framework cannot time it alone, and marked so), the
+ratio to the fastest framework, and fb/f against the cheap-gradient bound (reverse mode costs at
+most about 4× the function, Griewank & Walther). Cells whose IQR exceeds 10% of the median are
+flagged as noisy.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.report.store import ResultsFileError
+
+NOISY = 0.10          # IQR / median above this is flagged
+CHEAP_GRADIENT = 4.0  # fb / f above this exceeds the cheap-gradient bound
+PHASES = ("forward", "forward_backward", "backward")
+
+
+def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
+    """Every benchmark of every run as one row, and each run's machine info.
+
+    Raises:
+        ResultsFileError: a file is missing, not JSON, or not a benchmark run of ours.
+    """
+    rows, machines = [], []
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ResultsFileError(f"{path}: no such file; run `tox -e bench` to create one") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ResultsFileError(f"{path}: corrupt JSON ({exc}); delete it and re-run `tox -e bench`") from None
+        if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list) or "machine_info" not in data:
+            raise ResultsFileError(f"{path}: not a pytest-benchmark run file; pass results/bench/<machine>/<stamp>.json")
+        info = data["machine_info"]
+        machines.append({"file": str(path), "node": info.get("node", "?"), "cpu": info.get("cpu", {}).get("brand_raw", "?"),
+                         "cores": info.get("cores_usable", "?"), "packages": info.get("packages", {}),
+                         "date": data.get("datetime", ""), "commit": data.get("commit_info", {}).get("id", "")})
+        for bench in data["benchmarks"]:
+            extra, stats = bench.get("extra_info", {}), bench.get("stats", {})
+            if "workload" not in extra:
+                continue  # a benchmark of something else (e.g. the checker's own speed)
+            rows.append({"machine": info.get("node", "?"), "workload": extra["workload"], "case": extra["case"],
+                         "framework": extra["framework"], "version": extra.get("version", ""), "mode": extra["mode"],
+                         "phase": extra["phase"], "dtype": extra["dtype"], "threads": extra.get("threads"),
+                         "device": extra.get("device", "cpu"), "median": stats["median"], "iqr": stats["iqr"],
+                         "rounds": stats["rounds"], "first_call_s": extra.get("first_call_s"), "derived": False})
+    frame = pd.DataFrame(rows)
+    return (with_derived_backward(frame) if not frame.empty else frame), machines
+
+
+def with_derived_backward(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add backward = forward_backward − forward where backward alone was not measured."""
+    keys = ["machine", "case", "framework", "mode", "dtype"]
+    wide = frame.pivot_table(index=keys, columns="phase", values="median", aggfunc="first")
+    if "backward" not in wide:
+        wide["backward"] = np.nan
+    missing = wide[wide["backward"].isna() & wide["forward"].notna() & wide["forward_backward"].notna()]
+    derived = []
+    for key, row in missing.iterrows():
+        base = frame.set_index(keys).loc[key].iloc[0] if isinstance(frame.set_index(keys).loc[key], pd.DataFrame) \
+            else frame.set_index(keys).loc[key]
+        derived.append({**dict(zip(keys, key)), "workload": base["workload"], "version": base["version"],
+                        "threads": base["threads"], "device": base["device"], "phase": "backward",
+                        "median": row["forward_backward"] - row["forward"], "iqr": np.nan, "rounds": 0,
+                        "first_call_s": None, "derived": True})
+    return pd.concat([frame, pd.DataFrame(derived)], ignore_index=True) if derived else frame
+
+
+def _time(seconds: float) -> str:
+    if pd.isna(seconds):
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _cell(row: pd.Series | None) -> str:
+    if row is None:
+        return "—"
+    text = _time(row["median"])
+    if row["derived"]:
+        return text + " (fb−f)"
+    if row["median"] > 0 and row["iqr"] / row["median"] > NOISY:
+        return f"{text} ±{100 * row['iqr'] / row['median']:.0f}% ⚠"
+    return text
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per machine, case, mode and framework, with formatted phases and ratios."""
+    keys = ["machine", "case", "mode", "framework"]
+    indexed = {tuple(r[k] for k in keys) + (r["phase"],): r for _, r in frame.iterrows()}
+    fb = frame[frame["phase"] == "forward_backward"]
+    fastest = fb.groupby(["machine", "case", "mode"])["median"].min()
+    rows = []
+    for key in dict.fromkeys(tuple(r[k] for k in keys) for _, r in frame.iterrows()):
+        f, fbw = indexed.get(key + ("forward",)), indexed.get(key + ("forward_backward",))
+        ratio = fbw["median"] / f["median"] if f is not None and fbw is not None and f["median"] > 0 else np.nan
+        rows.append({"machine": key[0], "case": key[1], "mode": key[2], "framework": key[3],
+                     "forward": _cell(f), "forward+backward": _cell(fbw),
+                     "backward": _cell(indexed.get(key + ("backward",))),
+                     "fb/f": "—" if pd.isna(ratio) else f"{ratio:.2f}" + (" !" if ratio > CHEAP_GRADIENT else ""),
+                     "× fastest": "—" if fbw is None else f"{fbw['median'] / fastest[key[:3]]:.2f}×",
+                     "first call": "—" if fbw is None or fbw["first_call_s"] is None else _time(fbw["first_call_s"])})
+    return pd.DataFrame(rows)
+
+
+def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
+    lines = []
+    for m in machines:
+        packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items()
+                             if k in ("tensorflow", "tensorflow-cpu", "torch", "jax", "jaxlib", "numpy"))
+        lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}, {m['cores']} usable cores; {packages}; "
+                     f"commit {m['commit']}; {m['date']}")
+    if not frame.empty:
+        lines.append(f"- dtype {', '.join(sorted(frame['dtype'].unique()))}; threads per framework "
+                     f"{', '.join(str(t) for t in sorted(frame['threads'].dropna().unique()))}; device "
+                     f"{', '.join(sorted(frame['device'].unique()))}; each framework timed in its own process")
+    return lines
+
+
+def markdown(frame: pd.DataFrame, machines: list[dict]) -> str:
+    lines = ["# Backward-pass benchmarks", "", "Conditions:", *conditions(frame, machines), "",
+             "Median time per call (pytest-benchmark, warm-up on). *fb/f*: forward+backward ÷ forward, `!` above "
+             f"the cheap-gradient bound of {CHEAP_GRADIENT:g}. *× fastest*: forward+backward ÷ the fastest framework "
+             f"for that size and mode. `⚠`: IQR above {100 * NOISY:.0f}% of the median. `(fb−f)`: backward alone "
+             "could not be timed separately (tf.function keeps its tape inside) and is derived. *first call*: the "
+             "first forward+backward, tracing and compilation included (never part of the medians).", ""]
+    if frame.empty:
+        return "\n".join(lines + ["No measurements.", ""])
+    formatted = table(frame)
+    multi = formatted["machine"].nunique() > 1
+    for workload, group in frame.groupby("workload", sort=False):
+        rows = formatted[formatted["case"].isin(group["case"].unique())]
+        shown = rows if multi else rows.drop(columns="machine")
+        lines += [f"## {workload}", "", shown.to_markdown(index=False, disable_numparse=True), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def plots(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(title, base64 PNG) per plot: time against size per workload, fb/f ratios, eager vs compiled."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = []
+    fb = frame[frame["phase"] == "forward_backward"]
+    for workload, group in fb.groupby("workload", sort=False):
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        sizes = list(dict.fromkeys(group["case"]))
+        for (framework, mode), line in group.groupby(["framework", "mode"]):
+            line = line.set_index("case").reindex(sizes)
+            ax.plot(range(len(sizes)), line["median"], marker="o", label=f"{framework} {mode}")
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(sizes)), [s.split("/", 1)[1] for s in sizes], rotation=20, fontsize=7)
+        ax.set_ylabel("forward+backward, s (log)")
+        ax.set_title(f"{workload}: time against size")
+        ax.legend(fontsize=7)
+        out.append((f"{workload}: time against size", _png(fig)))
+        plt.close(fig)
+    wide = frame.pivot_table(index=["workload", "case", "framework", "mode"], columns="phase", values="median")
+    if {"forward", "forward_backward"} <= set(wide.columns):
+        ratio = (wide["forward_backward"] / wide["forward"]).groupby(level=["workload", "framework", "mode"]).median()
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        ratio.unstack(["framework", "mode"]).plot.bar(ax=ax)
+        ax.axhline(CHEAP_GRADIENT, color="red", linestyle="--", label="cheap-gradient bound")
+        ax.set_ylabel("fb / f (median over sizes)")
+        ax.set_title("forward+backward ÷ forward")
+        ax.legend(fontsize=7)
+        out.append(("fb/f ratios", _png(fig)))
+        plt.close(fig)
+        largest = fb.groupby("workload").tail(1)["case"]
+        modes = fb[fb["case"].isin(largest)].pivot_table(index=["workload", "framework"], columns="mode", values="median")
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        modes.plot.bar(ax=ax, logy=True)
+        ax.set_ylabel("forward+backward, s (log)")
+        ax.set_title("eager vs compiled, largest size of each workload")
+        out.append(("eager vs compiled", _png(fig)))
+        plt.close(fig)
+    return out
+
+
+def html(frame: pd.DataFrame, machines: list[dict]) -> str:
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>gradparity benchmarks</title>",
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;"
+             "font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>",
+             "<h1>Backward-pass benchmarks</h1><ul>", *[f"<li>{line[2:]}</li>" for line in conditions(frame, machines)],
+             "</ul>"]
+    if not frame.empty:
+        for title, png in plots(frame):
+            parts.append(f"<h3>{title}</h3><img src='data:image/png;base64,{png}'>")
+        formatted = table(frame)
+        for workload, group in frame.groupby("workload", sort=False):
+            rows = formatted[formatted["case"].isin(group["case"].unique())]
+            parts += [f"<h2>{workload}</h2>", rows.to_html(index=False, escape=True)]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write(paths: list[Path], out_dir: Path = Path("results")) -> list[Path]:
+    """Render bench.md, bench.csv and report.html under ``out_dir`` from run files."""
+    frame, machines = load(paths)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / "bench.md", out_dir / "bench.csv", out_dir / "report.html"]
+    written[0].write_text(markdown(frame, machines))
+    frame.to_csv(written[1], index=False)
+    written[2].write_text(html(frame, machines))
+    return written

@@ -1,0 +1,99 @@
+"""The benchmark harness's own pieces on fixed data: the crash-safe log, the report (derived
+backward, flags, ratios), the asv-style comparison and its exit codes, and bad requests."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness.bench import log, runner
+from harness.report import bench, compare
+from harness.report.store import ResultsFileError
+
+
+def entry(case, framework, mode, phase, median, iqr=0.0, first=0.5):
+    return {"name": f"test_workload[{case}-{framework}-{mode}-{phase}]", "fullname": f"x::{case}-{framework}-{mode}-{phase}",
+            "stats": {"median": median, "iqr": iqr, "rounds": 10},
+            "extra_info": {"workload": case.split("/")[0], "case": case, "framework": framework, "version": "1",
+                           "mode": mode, "phase": phase, "dtype": "float32", "threads": 1, "device": "cpu",
+                           "first_call_s": first}}
+
+
+def run_file(tmp_path, name, benchmarks):
+    path = tmp_path / name
+    path.write_text(json.dumps({"machine_info": {"node": "box", "cpu": {"brand_raw": "Test CPU"}, "cores_usable": 2,
+                                                 "packages": {"torch": "2.13.0"}},
+                                "commit_info": {"id": "abc"}, "datetime": "2026-11-23", "benchmarks": benchmarks}))
+    return path
+
+
+BENCHMARKS = [
+    entry("gmm/d=2", "torch", "eager", "forward", 1e-3), entry("gmm/d=2", "torch", "eager", "forward_backward", 3e-3),
+    entry("gmm/d=2", "torch", "eager", "backward", 2e-3),
+    entry("gmm/d=2", "tensorflow", "compiled", "forward", 1e-3, iqr=5e-4),
+    entry("gmm/d=2", "tensorflow", "compiled", "forward_backward", 6e-3),
+]
+
+
+def test_log_keeps_intact_lines_and_drops_a_torn_last_one(tmp_path):
+    path = tmp_path / "run.jsonl"
+    log.append(path, {"fullname": "a"})
+    log.append(path, {"fullname": "b"})
+    with path.open("a") as f:
+        f.write('{"fullname": "c"')  # killed mid-write
+    assert [r["fullname"] for r in log.read(path)] == ["a", "b"] and log.done(path) == {"a", "b"}
+    path.write_text('{"fullname": "a"}\nnot json\n{"fullname": "b"}\n')
+    with pytest.raises(ResultsFileError, match="line 2 is not JSON"):
+        log.read(path)
+
+
+def test_report_derives_backward_and_flags(tmp_path):
+    frame, machines = bench.load([run_file(tmp_path, "r.json", BENCHMARKS)])
+    rows = bench.table(frame).set_index(["framework", "mode"])
+    assert rows.loc[("tensorflow", "compiled"), "backward"] == "5 ms (fb−f)"
+    assert rows.loc[("tensorflow", "compiled"), "forward"] == "1 ms ±50% ⚠"
+    assert rows.loc[("tensorflow", "compiled"), "fb/f"] == "6.00 !"
+    assert rows.loc[("torch", "eager"), "fb/f"] == "3.00" and rows.loc[("torch", "eager"), "× fastest"] == "1.00×"
+    md = bench.markdown(frame, machines)
+    assert "box — Test CPU, 2 usable cores; torch 2.13.0" in md and "## gmm" in md
+    written = bench.write([run_file(tmp_path, "r.json", BENCHMARKS)], tmp_path / "out")
+    assert "data:image/png;base64," in written[2].read_text()
+    assert written[1].read_text().startswith("machine,workload,case,framework")
+
+
+def test_compare_marks_and_threshold():
+    assert compare.parse_threshold("median:10%") == ("median", 0.10)
+    with pytest.raises(ValueError, match="median:10%"):
+        compare.parse_threshold("10 percent")
+    assert [compare.mark(r, 0.1) for r in (1.2, 0.8, 1.05, float("nan"))] == ["+", "-", "~", "x"]
+
+
+def test_compare_cli_exits_1_when_slower_and_2_on_a_bad_file(tmp_path):
+    before = run_file(tmp_path, "a.json", BENCHMARKS)
+    slower = [dict(b, stats={**b["stats"], "median": b["stats"]["median"] * 1.5}) for b in BENCHMARKS]
+    after = run_file(tmp_path, "b.json", slower)
+    proc = subprocess.run([sys.executable, "-m", "harness", "compare", str(before), str(after)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "| +" in proc.stdout
+    same = subprocess.run([sys.executable, "-m", "harness", "compare", str(before), str(before)],
+                          capture_output=True, text=True)
+    assert same.returncode == 0 and "| ~" in same.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    proc = subprocess.run([sys.executable, "-m", "harness", "compare", str(bad), str(before)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "corrupt JSON" in proc.stderr
+
+
+def test_bad_requests_name_the_fix():
+    with pytest.raises(runner.BenchError, match="choose from linear, mlp"):
+        runner.check_request(["resnet"], [], "cpu")
+    try:
+        needs_gpu = "cuda" not in __import__("harness.frameworks", fromlist=["adapter_class"]).adapter_class(
+            "torch").device_names()
+    except Exception:  # noqa: BLE001 - torch absent: nothing to ask a GPU of
+        pytest.skip("torch is not installed")
+    if needs_gpu:
+        with pytest.raises(runner.BenchError, match="run with --device cpu"):
+            runner.check_request(["linear"], ["torch"], "cuda")
