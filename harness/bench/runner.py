@@ -28,9 +28,9 @@ from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
-#: pytest-benchmark settings of a run: warm-up on, at least 5 rounds, up to 0.1 s of timing each
+#: pytest-benchmark settings of a run: warm-up on, at least 5 rounds, up to 0.25 s of timing each
 BENCHMARK_ARGS = ["--benchmark-enable", "--benchmark-only", "--benchmark-warmup=on",
-                  "--benchmark-min-rounds=5", "--benchmark-max-time=0.1"]
+                  "--benchmark-min-rounds=5", "--benchmark-max-time=0.25"]
 
 
 class BenchError(ValueError):

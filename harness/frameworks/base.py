@@ -170,6 +170,14 @@ class Adapter(abc.ABC):
         the first call of a compiled callable includes tracing and compilation.
         """
 
+    def reset_peak_memory(self) -> None:
+        """Start a new peak-memory window on the device (nothing to do on CPU)."""
+
+    def peak_memory_bytes(self) -> int | None:
+        """The device allocator's peak since the last reset; ``None`` on CPU, where the process's
+        peak resident size is the measure instead."""
+        return None
+
     def compile(self, fn: Callable) -> Callable:
         """``fn`` compiled the framework's way (``tf.function``, ``jax.jit``); eager by default."""
         return fn

@@ -83,6 +83,14 @@ class JaxAdapter(Adapter):
                      backward_setup=lambda: blocked(split(primals)),
                      backward=lambda state: blocked(pull(state)))
 
+    def peak_memory_bytes(self) -> int | None:
+        # XLA's allocator keeps one running peak per device (it cannot be reset): on a GPU this is
+        # the peak since the process started, stated as such in the report
+        if self.device != "cuda":
+            return None
+        stats = self._device.memory_stats() or {}
+        return int(stats["peak_bytes_in_use"]) if "peak_bytes_in_use" in stats else None
+
     def _bind(self, f: Callable, inputs: Arrays, names: Sequence[str]):
         """``f`` as a pure function of a dict of the named inputs; the rest are closed over."""
         consts = {n: self.tensor(v) for n, v in inputs.items() if n not in names}

@@ -105,6 +105,13 @@ class TensorFlowAdapter(Adapter):
             return Timed(lambda: self._synced(forward()), lambda: self._synced(forward_backward()),
                          None if compiled else backward_setup, None if compiled else backward)
 
+    def reset_peak_memory(self) -> None:
+        if self.device == "cuda":
+            tf.config.experimental.reset_memory_stats("GPU:0")
+
+    def peak_memory_bytes(self) -> int | None:
+        return int(tf.config.experimental.get_memory_info("GPU:0")["peak"]) if self.device == "cuda" else None
+
     def _synced(self, value):
         self.sync(value)
         return value

@@ -64,6 +64,13 @@ class TorchAdapter(Adapter):
                      backward_setup=lambda: synced(loss_of(tensors)),
                      backward=lambda loss: synced(torch.autograd.grad(loss, srcs)))
 
+    def reset_peak_memory(self) -> None:
+        if self._device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self._device)
+
+    def peak_memory_bytes(self) -> int | None:
+        return int(torch.cuda.max_memory_allocated(self._device)) if self._device.type == "cuda" else None
+
     def _tensors(self, inputs: Arrays, sources: Sequence[str]) -> dict[str, torch.Tensor]:
         tensors = {name: self.tensor(value) for name, value in inputs.items()}
         for name in sources:

@@ -53,7 +53,9 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
                          "framework": extra["framework"], "version": extra.get("version", ""), "mode": extra["mode"],
                          "phase": extra["phase"], "dtype": extra["dtype"], "threads": extra.get("threads"),
                          "device": extra.get("device", "cpu"), "median": stats["median"], "iqr": stats["iqr"],
-                         "rounds": stats["rounds"], "first_call_s": extra.get("first_call_s"), "derived": False})
+                         "rounds": stats["rounds"], "first_call_s": extra.get("first_call_s"), "derived": False,
+                         "peak_device_bytes": extra.get("peak_device_bytes"),
+                         "process_peak_rss_bytes": extra.get("process_peak_rss_bytes")})
     frame = pd.DataFrame(rows)
     return (with_derived_backward(frame) if not frame.empty else frame), machines
 
@@ -85,6 +87,12 @@ def _time(seconds: float) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
+def _bytes(count) -> str:
+    if count is None or pd.isna(count):
+        return "—"
+    return f"{count / 2 ** 20:.1f} MiB"
+
+
 def _cell(row: pd.Series | None) -> str:
     if row is None:
         return "—"
@@ -111,7 +119,8 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
                      "backward": _cell(indexed.get(key + ("backward",))),
                      "fb/f": "—" if pd.isna(ratio) else f"{ratio:.2f}" + (" !" if ratio > CHEAP_GRADIENT else ""),
                      "× fastest": "—" if fbw is None else f"{fbw['median'] / fastest[key[:3]]:.2f}×",
-                     "first call": "—" if fbw is None or fbw["first_call_s"] is None else _time(fbw["first_call_s"])})
+                     "first call": "—" if fbw is None or fbw["first_call_s"] is None else _time(fbw["first_call_s"]),
+                     "peak device memory": _bytes(None if fbw is None else fbw.get("peak_device_bytes"))})
     return pd.DataFrame(rows)
 
 
@@ -122,6 +131,11 @@ def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
                              if k in ("tensorflow", "tensorflow-cpu", "torch", "jax", "jaxlib", "numpy"))
         lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}, {m['cores']} usable cores; {packages}; "
                      f"commit {m['commit']}; {m['date']}")
+    if not frame.empty and "process_peak_rss_bytes" in frame:
+        peaks = frame.groupby(["machine", "framework"])["process_peak_rss_bytes"].max().dropna()
+        if len(peaks):
+            lines.append("- peak resident memory of each framework's benchmark process (imports and every workload "
+                         "included; the CPU measure): " + ", ".join(f"{fw} {_bytes(v)}" for (_, fw), v in peaks.items()))
     if not frame.empty:
         lines.append(f"- dtype {', '.join(sorted(frame['dtype'].unique()))}; threads per framework "
                      f"{', '.join(str(t) for t in sorted(frame['threads'].dropna().unique()))}; device "
@@ -135,7 +149,8 @@ def markdown(frame: pd.DataFrame, machines: list[dict]) -> str:
              f"the cheap-gradient bound of {CHEAP_GRADIENT:g}. *× fastest*: forward+backward ÷ the fastest framework "
              f"for that size and mode. `⚠`: IQR above {100 * NOISY:.0f}% of the median. `(fb−f)`: backward alone "
              "could not be timed separately (tf.function keeps its tape inside) and is derived. *first call*: the "
-             "first forward+backward, tracing and compilation included (never part of the medians).", ""]
+             "first forward+backward, tracing and compilation included (never part of the medians). *peak device "
+             "memory*: the GPU allocator's peak around that forward+backward (— on CPU; see the process peak above).", ""]
     if frame.empty:
         return "\n".join(lines + ["No measurements.", ""])
     formatted = table(frame)

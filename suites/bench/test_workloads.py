@@ -6,6 +6,7 @@ In the test run (benchmarks disabled) it is a smoke test: smallest sizes, eager,
 from __future__ import annotations
 
 import functools
+import resource
 
 import pytest
 
@@ -39,6 +40,7 @@ def test_workload(bench_case, framework, mode, phase, device, benchmark, request
         pytest.skip(f"not timed: {bench_case.id} failed verification: {checked['message']}")
     prepared = timing.prepare(bench_case, framework, mode, dtype, device)
     timed = prepared.timed
+    adapter.reset_peak_memory()
     if phase == "backward":
         if timed.backward is None:
             pytest.skip(f"{framework} {mode}: backward is derived in the report (forward_backward − forward)")
@@ -51,7 +53,10 @@ def test_workload(bench_case, framework, mode, phase, device, benchmark, request
     info = {"workload": bench_case.category, "case": bench_case.id, "framework": framework,
             "version": adapter.version, "mode": mode, "phase": phase, "dtype": dtype, "device": device,
             "threads": config.getoption("--threads"), "method": timing.METHOD[phase],
-            "first_call_s": prepared.first_call_s, "verified": checked["frameworks"]}
+            "first_call_s": prepared.first_call_s, "verified": checked["frameworks"],
+            "peak_device_bytes": adapter.peak_memory_bytes(),
+            # the whole process's peak resident size so far (Linux reports KiB): imports included
+            "process_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
     benchmark.extra_info.update(info)
     if log_path and not benchmark.disabled:
         record = benchmark.stats.as_dict(include_data=False)
