@@ -27,6 +27,22 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def peak_rss_bytes() -> int | None:
+    """This process's peak resident size: Linux's VmHWM, which starts afresh at exec.
+
+    (``getrusage``'s ru_maxrss does not: a child started by a big parent reports the parent's
+    peak, measured here as 1.5 GiB in every framework's benchmark process.)
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def versions() -> dict[str, str]:
     """Installed versions of the packages that decide our numbers; absent ones are left out."""
     found = {}

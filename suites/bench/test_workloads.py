@@ -6,7 +6,6 @@ In the test run (benchmarks disabled) it is a smoke test: smallest sizes, eager,
 from __future__ import annotations
 
 import functools
-import resource
 
 import pytest
 
@@ -55,8 +54,8 @@ def test_workload(bench_case, framework, mode, phase, device, benchmark, request
             "threads": config.getoption("--threads"), "method": timing.METHOD[phase],
             "first_call_s": prepared.first_call_s, "verified": checked["frameworks"],
             "peak_device_bytes": adapter.peak_memory_bytes(),
-            # the whole process's peak resident size so far (Linux reports KiB): imports included
-            "process_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+            # the whole process's peak resident size so far: imports included
+            "process_peak_rss_bytes": env.peak_rss_bytes()}
     benchmark.extra_info.update(info)
     if log_path and not benchmark.disabled:
         record = benchmark.stats.as_dict(include_data=False)
