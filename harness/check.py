@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness import reference
+from harness import numpy_ops, reference
 from harness.cases import Case
 from harness.frameworks.base import Adapter, Namespace
 from harness.outcome import Outcome, Parity, classify
 from harness.tolerances import Tolerance, for_dtype
 from harness.trees import leaves, paths
 
-NUMPY = Namespace(np)
+NUMPY = Namespace(np, conv2d=numpy_ops.conv2d)
 
 
 def bind(case: Case) -> Callable:

@@ -74,3 +74,16 @@ def test_large_input_is_probed_by_coordinates_and_projections():
 def test_unconnected_source_has_exactly_zero_derivative():
     est = reference.gradient(lambda p: np.atleast_1d(np.sum(p["x"] ** 2)), {"x": np.ones(2), "y": np.ones(3)}, ["y"])
     assert np.array_equal(est["y"].value, np.zeros(3))
+
+
+def test_numpy_conv2d_matches_a_direct_loop():
+    from harness.numpy_ops import conv2d
+
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 5, 6, 3)), rng.normal(size=(3, 2, 3, 4))
+    out = conv2d(x, w)
+    direct = np.zeros((2, 3, 5, 4))
+    for i in range(3):
+        for j in range(5):
+            direct[:, i, j, :] = np.tensordot(x[:, i:i + 3, j:j + 2, :], w, axes=([1, 2, 3], [0, 1, 2]))
+    np.testing.assert_allclose(out, direct, rtol=1e-12)

@@ -154,6 +154,30 @@ def dlstm_case(layers: int, chars: int) -> Case:
         "state": const((2 * layers, VOCAB), normal(0.5)), "sequence": const((chars, VOCAB), ONE_HOT)})
 
 
+# -- a small CNN -------------------------------------------------------------------------------------------
+
+def cnn_loss(xp, x, t, k1, c1, k2, c2, w, b):
+    """conv 3×3 → tanh → 2×2 average pool → conv 3×3 → tanh → global average → dense → MSE.
+
+    tanh and average pooling rather than ReLU and max pooling: the float64 finite-difference
+    reference is only a reference where the function is smooth within its step.
+    """
+    h = xp.tanh(xp.conv2d(x, k1) + c1)                                   # (N, H-2, W-2, 8)
+    n, height, width, channels = h.shape
+    h = xp.mean(xp.reshape(h, (n, height // 2, 2, width // 2, 2, channels)), axis=(2, 4))
+    h = xp.tanh(xp.conv2d(h, k2) + c2)                                   # (N, ·, ·, 16)
+    features = xp.mean(h, axis=(1, 2))                                   # (N, 16)
+    return xp.mean((features @ w + b - t) ** 2)
+
+
+def cnn_case(side: int, batch: int = 8) -> Case:
+    return Case(f"cnn/image={side}x{side},batch={batch}", cnn_loss, {
+        "x": const((batch, side, side, 3), normal()), "t": const((batch, 10), normal()),
+        "k1": source((3, 3, 3, 8), normal(0.3)), "c1": source((8,)),
+        "k2": source((3, 3, 8, 16), normal(0.2)), "c2": source((16,)),
+        "w": source((16, 10), normal(0.3)), "b": source((10,))})
+
+
 # -- a transformer-style attention block ------------------------------------------------------------------
 
 def attention_loss(xp, x, wq, wk, wv, wo):
@@ -212,6 +236,8 @@ WORKLOADS = {w.name: w for w in [
     Workload("dlstm", dlstm_case, {"quick": [(2, 4), (2, 8)], "full": [(2, 1024), (4, 1024), (2, 4096), (4, 4096)]},
              "ADBench/GradBench D-LSTM objective, 14-letter alphabet, Python loop over characters",
              leave_out={"full": {(fw, "compiled"): UNROLLED for fw in ("tensorflow", "torch", "jax")}}),
+    Workload("cnn", cnn_case, {"quick": [(10,), (34,)], "full": [(10,), (34,), (66,), (130,)]},
+             "two 3×3 convolutions (NHWC), average pooling, a dense head; batch 8, image side swept"),
     Workload("attention", attention_case, {"quick": [(16,), (128,)], "full": [(16,), (64,), (256,), (1024,)]},
              "single-head self-attention with a residual, batch 4, model width 32"),
 ]}

@@ -19,7 +19,12 @@ from harness.trees import leaves, paths, rebuild
 
 jax.config.update("jax_enable_x64", True)
 
-XP = Namespace(jnp)
+def _conv2d(x, w):
+    """NHWC images, HWIO kernel, stride 1, VALID."""
+    return jax.lax.conv_general_dilated(x, w, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+XP = Namespace(jnp, conv2d=_conv2d)
 
 
 class JaxAdapter(Adapter):

@@ -31,7 +31,12 @@ class _Linalg:
     cholesky = staticmethod(tf.linalg.cholesky)
 
 
-XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg())
+def _conv2d(x, w):
+    """NHWC images, HWIO kernel, stride 1, VALID: TF's native layout."""
+    return tf.nn.conv2d(x, w, strides=1, padding="VALID")
+
+
+XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg(), conv2d=_conv2d)
 
 
 def _unconnected(zero: bool) -> tf.UnconnectedGradients:

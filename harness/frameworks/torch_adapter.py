@@ -12,7 +12,14 @@ import torch
 from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed
 from harness.trees import leaves, paths
 
-XP = Namespace(torch_xp)
+def _conv2d(x, w):
+    """NHWC images, HWIO kernel, stride 1, VALID. The permutes are views: torch convolves the
+    channels-last-strided tensor natively, so no copy is made to reach its NCHW/OIHW API."""
+    out = torch.nn.functional.conv2d(x.permute(0, 3, 1, 2), w.permute(3, 2, 0, 1))
+    return out.permute(0, 2, 3, 1)
+
+
+XP = Namespace(torch_xp, conv2d=_conv2d)
 
 
 class TorchAdapter(Adapter):
