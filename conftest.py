@@ -82,7 +82,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if "case" not in names:
         return
-    cases = list(getattr(metafunc.module, "CASES"))
+    cases = list(metafunc.module.CASES)
     config = metafunc.config
     dtypes = config.gradparity_dtypes
     if "framework" in names:

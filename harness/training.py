@@ -52,7 +52,7 @@ def numpy_trajectory(run: Run) -> np.ndarray:
     rows = [flat(w, b)]
     for batch in run.batches:
         xb, yb = run.x[list(batch)], run.y[list(batch)]
-        scalar = lambda p: np.atleast_1d(loss(xb, yb, p["w"], p["b"]))  # noqa: E731
+        scalar = lambda p, xb=xb, yb=yb: np.atleast_1d(loss(xb, yb, p["w"], p["b"]))  # noqa: E731
         grads = reference.gradient(scalar, {"w": w, "b": b}, ["w", "b"])
         w, b = w - run.lr * grads["w"].value, b - run.lr * grads["b"].value
         rows.append(flat(w, b))

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import load_adapter
 from harness import semantics
-from suites.semantics import BEHAVIOURS
+from suites.semantics import BEHAVIOURS  # noqa: F401 (conftest parametrizes over module.BEHAVIOURS)
 
 
 def test_behaviour(behaviour, framework, record):
