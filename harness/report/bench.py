@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from harness.report import store
 from harness.report.store import ResultsFileError
 
 NOISY = 0.10          # IQR / median above this is flagged
 CHEAP_GRADIENT = 4.0  # fb / f above this exceeds the cheap-gradient bound
-PHASES = ("forward", "forward_backward", "backward")
 
 
 def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
@@ -33,12 +32,7 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
     """
     rows, machines = [], []
     for path in paths:
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ResultsFileError(f"{path}: no such file; run `tox -e bench` to create one") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ResultsFileError(f"{path}: corrupt JSON ({exc}); delete it and re-run `tox -e bench`") from None
+        data = store.read_json(path, "tox -e bench")
         if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list) or "machine_info" not in data:
             raise ResultsFileError(f"{path}: not a pytest-benchmark run file; pass results/bench/<machine>/<stamp>.json")
         info = data["machine_info"]
@@ -63,19 +57,15 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
 def with_derived_backward(frame: pd.DataFrame) -> pd.DataFrame:
     """Add backward = forward_backward − forward where backward alone was not measured."""
     keys = ["machine", "case", "framework", "mode", "dtype"]
-    wide = frame.pivot_table(index=keys, columns="phase", values="median", aggfunc="first")
-    if "backward" not in wide:
-        wide["backward"] = np.nan
-    missing = wide[wide["backward"].isna() & wide["forward"].notna() & wide["forward_backward"].notna()]
-    derived = []
-    for key, row in missing.iterrows():
-        base = frame.set_index(keys).loc[key].iloc[0] if isinstance(frame.set_index(keys).loc[key], pd.DataFrame) \
-            else frame.set_index(keys).loc[key]
-        derived.append({**dict(zip(keys, key)), "workload": base["workload"], "version": base["version"],
-                        "threads": base["threads"], "device": base["device"], "phase": "backward",
-                        "median": row["forward_backward"] - row["forward"], "iqr": np.nan, "rounds": 0,
-                        "first_call_s": None, "derived": True})
-    return pd.concat([frame, pd.DataFrame(derived)], ignore_index=True) if derived else frame
+    phase = {p: frame[frame["phase"] == p].set_index(keys) for p in ("forward", "forward_backward", "backward")}
+    todo = phase["forward_backward"].index.intersection(phase["forward"].index).difference(phase["backward"].index)
+    if todo.empty:
+        return frame
+    derived = phase["forward_backward"].loc[todo].copy()
+    derived["median"] -= phase["forward"].loc[todo, "median"]
+    derived = derived.assign(phase="backward", iqr=np.nan, rounds=0, first_call_s=None, derived=True,
+                             peak_device_bytes=None)
+    return pd.concat([frame, derived.reset_index()], ignore_index=True)
 
 
 def _time(seconds: float) -> str:

@@ -21,9 +21,9 @@ FRAMEWORKS = ("tensorflow", "torch", "jax")
 
 def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
     """Write ``semantics.json`` and ``semantics.md`` under ``directory``; return their paths."""
-    json_path = store.save(Path(directory) / "semantics.json", SCHEMA, records, run)
+    json_path = Path(directory) / "semantics.json"
     md_path = json_path.with_suffix(".md")
-    md_path.write_text(render(store.load(json_path, SCHEMA)))
+    md_path.write_text(render(store.save(json_path, SCHEMA, records, run)))
     return [json_path, md_path]
 
 

@@ -12,12 +12,27 @@ class ResultsFileError(ValueError):
     """A results file that cannot be read; the message names the file and what to do."""
 
 
-def save(path: Path, schema: str, records: list[dict], run: dict) -> Path:
-    """Write ``records`` with the run's conditions to ``path`` (its folder is created)."""
+def save(path: Path, schema: str, records: list[dict], run: dict) -> dict:
+    """Write ``records`` with the run's conditions to ``path`` (its folder is created); return what was written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"schema": schema, "conditions": env.conditions(), "run": run, "records": records}
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    return path
+    return data
+
+
+def read_json(path: str | Path, remake: str) -> object:
+    """A JSON file's content.
+
+    Raises:
+        ResultsFileError: missing or not JSON; the message says how to ``remake`` it.
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ResultsFileError(f"{path}: no such file; run `{remake}` to create it") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsFileError(f"{path}: corrupt JSON ({exc}); delete it and re-run `{remake}`") from None
 
 
 def load(path: str | Path, schema: str | tuple[str, ...]) -> dict:
@@ -26,13 +41,7 @@ def load(path: str | Path, schema: str | tuple[str, ...]) -> dict:
     Raises:
         ResultsFileError: missing, not JSON, or not of this schema (the message says how to remake it).
     """
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ResultsFileError(f"{path}: no such file; run `pytest suites/` to create it") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ResultsFileError(f"{path}: corrupt JSON ({exc}); delete it and re-run `pytest suites/`") from None
+    data = read_json(path, "pytest suites/")
     accepted = (schema,) if isinstance(schema, str) else schema
     if not isinstance(data, dict) or data.get("schema") not in accepted or not isinstance(data.get("records"), list):
         raise ResultsFileError(f"{path}: not a gradparity results file of {' or '.join(accepted)}; "
