@@ -25,7 +25,7 @@ from harness import frameworks
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
 from harness.cases import DTYPES
-from harness.report import correctness, semantics
+from harness.report import correctness, ops, semantics
 
 OUTCOME_KEY = "gradparity"
 
@@ -76,6 +76,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(["run", "framework", "method", "dtype"], combos,
                              ids=[f"training/{r.name}-{fw}-{m}-{dt}" for r, fw, m, dt in combos])
         return
+    if "op_check" in names or "kink_check" in names:
+        parametrize_ops(metafunc)
+        return
     if "behaviour" in names:
         combos = [(b, fw) for b in metafunc.module.BEHAVIOURS for fw in metafunc.config.gradparity_frameworks]
         metafunc.parametrize(["behaviour", "framework"], combos, ids=[f"{b.id}-{fw}" for b, fw in combos])
@@ -92,6 +95,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     else:
         combos = [(c, dt) for c in cases for dt in dtypes]
         metafunc.parametrize(["case", "dtype"], combos, ids=[f"{c.id}-{dt}" for c, dt in combos])
+
+
+def parametrize_ops(metafunc: pytest.Metafunc) -> None:
+    """The op sweep: check × framework × dtype (a declared wrong value is a strict xfail), or
+    check × dtype for the cross-framework tests; ids ``ops/<op>/<sample>/<mode>-<framework>-<dtype>``."""
+    config = metafunc.config
+    if "kink_check" in metafunc.fixturenames:
+        combos = [(c, dt) for c in metafunc.module.KINKS for dt in config.gradparity_dtypes]
+        metafunc.parametrize(["kink_check", "dtype"], combos, ids=[f"ops/{c.id}-{dt}" for c, dt in combos])
+        return
+    if "framework" not in metafunc.fixturenames:
+        combos = [(c, dt) for c in metafunc.module.CHECKS for dt in config.gradparity_dtypes]
+        metafunc.parametrize(["op_check", "dtype"], combos, ids=[f"ops/{c.id}-{dt}" for c, dt in combos])
+        return
+    params = []
+    for c in metafunc.module.CHECKS:
+        for fw in config.gradparity_frameworks:
+            for dt in config.gradparity_dtypes:
+                known = c.known_wrong(fw, dt)
+                marks = [pytest.mark.xfail(strict=True, reason=known.why)] if known else []
+                params.append(pytest.param(c, fw, dt, marks=marks, id=f"ops/{c.id}-{fw}-{dt}"))
+    metafunc.parametrize(["op_check", "framework", "dtype"], params)
 
 
 def parametrize_bench(metafunc: pytest.Metafunc) -> None:
@@ -194,7 +219,7 @@ class OutcomeCollector:
             "wall_seconds": round(time.time() - self.started, 1),
         }
         paths = []
-        for report in (correctness, semantics):
+        for report in (correctness, semantics, ops):
             mine = [r for r in self.records if r["record"] in report.RECORDS]
             if mine:
                 paths += report.write(mine, run, config.getoption("--results-dir"))

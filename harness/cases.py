@@ -97,6 +97,8 @@ class Case:
     expect: Mapping[str, Expect] = field(default_factory=dict)
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
     doc: str = ""
+    #: the reference's first finite-difference step, where the default would leave the domain
+    step: float | None = None
 
     def __post_init__(self):
         if self.id.count("/") != 1:

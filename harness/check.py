@@ -20,12 +20,12 @@ import numpy as np
 
 from harness import numpy_ops, reference
 from harness.cases import Case
-from harness.frameworks.base import Adapter, Namespace
+from harness.frameworks.base import Adapter, Namespace, NotAvailable, Vocabulary
 from harness.outcome import Outcome, Parity, classify
 from harness.tolerances import Tolerance, for_dtype
 from harness.trees import leaves, paths
 
-NUMPY = Namespace(np, conv2d=numpy_ops.conv2d)
+NUMPY = Namespace(np, conv2d=numpy_ops.conv2d, ops=Vocabulary("numpy", numpy_ops.OPS))
 
 
 def bind(case: Case) -> Callable:
@@ -67,6 +67,10 @@ class Plan:
     out_paths: list[str]
     cotangents: list[np.ndarray] | None
     tangents: dict[str, np.ndarray]
+
+    @property
+    def step(self) -> float:
+        return self.case.step if self.case.step is not None else reference.STEP
 
     def cast(self, dtype: str) -> dict[str, np.ndarray]:
         return {n: v.astype(dtype) for n, v in self.inputs.items()}
@@ -142,17 +146,17 @@ class Mode:
 
 MODES: dict[str, Mode] = {
     "grad": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, zero_unconnected=fix),
-                 lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources)),
+                 lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources, step=p.step)),
     "model": Mode(lambda a, p, x, f, fix: a.model_vjp(p.case.model, f, x, p.case.sources),
-                  lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources)),
+                  lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources, step=p.step)),
     "vjp": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, p.cotangents, zero_unconnected=fix),
-                lambda p: reference.gradient(_weighted_sum(p, p.cotangents), p.inputs, p.case.sources)),
+                lambda p: reference.gradient(_weighted_sum(p, p.cotangents), p.inputs, p.case.sources, step=p.step)),
     "jacobian": Mode(lambda a, p, x, f, fix: a.jacobian(f, x, p.case.sources, zero_unconnected=fix),
-                     lambda p: reference.jacobian(_vector(p), p.inputs, p.case.sources)),
+                     lambda p: reference.jacobian(_vector(p), p.inputs, p.case.sources, step=p.step)),
     "jvp": Mode(lambda a, p, x, f, fix: dict(zip(p.out_paths, a.jvp(f, x, _cast_like(p.tangents, x)))),
-                lambda p: _split_outputs(p, reference.jvp(_vector(p), p.inputs, p.tangents))),
+                lambda p: _split_outputs(p, _jvp_reference(p))),
     "hvp": Mode(lambda a, p, x, f, fix: a.hvp(f, x, _cast_like(p.tangents, x), zero_unconnected=fix),
-                lambda p: reference.hvp(_weighted_sum(p, None), p.inputs, p.tangents)),
+                lambda p: reference.hvp(_weighted_sum(p, None), p.inputs, p.tangents, step=p.step)),
     "per_target": Mode(lambda a, p, x, f, fix: _flat_targets(a.per_target(f, x, p.case.sources,
                                                                           zero_unconnected=fix)),
                        _per_target_reference),
@@ -160,6 +164,18 @@ MODES: dict[str, Mode] = {
     "reuse": Mode(lambda a, p, x, f, fix: _flat_targets(a.per_target(f, x, p.case.sources, persistent=fix)),
                   _per_target_reference),
 }
+
+
+def _jvp_reference(p: Plan) -> reference.Estimate:
+    """J·t: from the full Jacobian where the sources are small (each coordinate then gets a step
+    its own magnitude allows, so 1e-3 beside 1e4 is fine), else one directional derivative."""
+    if not 0 < sum(p.inputs[n].size for n in p.tangents) <= reference.FULL_LIMIT // 8:
+        return reference.jvp(_vector(p), p.inputs, p.tangents, step=p.step)
+    moved = [n for n in p.tangents if p.inputs[n].size]  # an empty source contributes nothing
+    columns = reference.jacobian(_vector(p), p.inputs, moved, step=p.step)
+    value = sum(columns[n].value @ p.tangents[n].ravel() for n in moved)
+    error = sum(columns[n].error @ np.abs(p.tangents[n]).ravel() for n in moved)
+    return reference.Estimate(np.asarray(value, np.float64), np.asarray(error, np.float64))
 
 
 def _cast_like(arrays: dict[str, np.ndarray], like: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -228,18 +244,26 @@ class Result:
 def _attempt(call: Callable[[], dict]) -> dict | BaseException:
     try:
         return call()
+    except NotAvailable:
+        raise  # the framework lacks the op: not a result, an n/a the caller reports
     except Exception as exc:  # the framework's error is a result to record, not a crash
         return exc
 
 
-def run(case: Case, adapter: Adapter, dtype: str, seed: int = 0) -> Result:
-    """Check ``case`` on ``adapter`` in ``dtype``: raw kind, fixed values vs reference, verdict."""
+def run(case: Case, adapter: Adapter, dtype: str, seed: int = 0, *, zeros_are_values: bool = False) -> Result:
+    """Check ``case`` on ``adapter`` in ``dtype``: raw kind, fixed values vs reference, verdict.
+
+    ``zeros_are_values``: an all-zero gradient counts as a value (the op sweep, where relu's
+    gradient at a negative point is 0), not as the ``zeros`` kind the semantics cases track.
+    """
     p = plan(case, seed)
     ref = reference_for(case, seed)
     mode = MODES[case.mode]
     x, f = p.cast(dtype), bind(case)
     raw = _attempt(lambda: mode.framework(adapter, p, x, f, False))
     kind = classify(raw)
+    if zeros_are_values and all(part.endswith(":zeros") for part in kind.split(",")):
+        kind = "value"
     fixed = raw if isinstance(raw, dict) and ":none" not in kind else _attempt(
         lambda: mode.framework(adapter, p, x, f, True))
     tol = for_dtype(dtype, dict(case.tolerances))
@@ -284,3 +308,55 @@ def parity(case: Case, results: dict[str, Result], dtype: str, device: str) -> P
     message = "" if ok else f"{worst_pair} differ by {diffs[worst_pair]:.3g}, {worst:.3g}x their joint tolerance"
     return Parity(case=case.id, category=case.category, dtype=dtype, device=device, frameworks=names,
                   max_abs_diff=diffs, worst_ratio=worst, verdict="pass" if ok else "fail", message=message)
+
+
+# -- where no reference exists: kinks and ties ----------------------------------------------------
+
+def observe(case: Case, adapter: Adapter, dtype: str, seed: int = 0) -> dict[str, np.ndarray | None] | BaseException:
+    """The framework's answer to ``case`` (with its idiomatic fix), or its error; no reference.
+
+    Raises:
+        NotAvailable: the framework lacks an op the case calls.
+    """
+    p = plan(case, seed)
+    return _attempt(lambda: MODES[case.mode].framework(adapter, p, p.cast(dtype), bind(case), True))
+
+
+def _alike(a: dict | BaseException, b: dict | BaseException, tol: Tolerance) -> bool:
+    if isinstance(a, BaseException) or isinstance(b, BaseException):
+        return type(a) is type(b)
+    if set(a) != set(b):
+        return False
+    for key in a:
+        if a[key] is None and b[key] is None:
+            continue
+        x = None if a[key] is None else np.asarray(a[key], np.float64)
+        y = np.zeros_like(x) if b[key] is None else np.asarray(b[key], np.float64)
+        x = np.zeros_like(y) if x is None else x  # a None gradient counts as zeros, as in compare()
+        finite = np.abs(np.where(np.isfinite(x), x, 0.0))
+        scale = float(np.max(finite, initial=0.0))
+        if x.shape != y.shape or not np.allclose(x, y, rtol=tol.rtol, atol=tol.atol * max(scale, 1.0), equal_nan=True):
+            return False
+    return True
+
+
+def groups(answers: dict[str, dict | BaseException], tol: Tolerance) -> list[list[str]]:
+    """Frameworks whose answers agree (NaN = NaN, ±inf = ±inf, within ``tol``), largest group first."""
+    found: list[list[str]] = []
+    for name, answer in answers.items():
+        for group in found:
+            if _alike(answers[group[0]], answer, tol):
+                group.append(name)
+                break
+        else:
+            found.append([name])
+    return sorted(found, key=len, reverse=True)
+
+
+def odd_ones_out(found: list[list[str]]) -> set[str]:
+    """The frameworks outside the single largest group; every framework where no group is largest."""
+    if len(found) <= 1:
+        return set()
+    if len(found[0]) == len(found[1]):
+        return {name for group in found for name in group}
+    return {name for group in found[1:] for name in group}

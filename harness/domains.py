@@ -59,6 +59,52 @@ def spd(jitter: float = 1.0) -> Domain:
     return Domain(f"spd({jitter})", draw)
 
 
+
+
+def avoiding(*points: float, low: float, high: float, gap: float = 0.25) -> Domain:
+    """Uniform on ``[low, high]`` with a ``gap`` around each of ``points`` (an op's kinks) left out."""
+    def draw(rng, shape):
+        values = rng.uniform(low, high, shape)
+        for _ in range(100):  # rejection: redraw what fell near a kink
+            near = np.zeros(np.shape(values), bool)
+            for p in points:
+                near |= np.abs(values - p) < gap
+            if not near.any():
+                return values
+            values = np.where(near, rng.uniform(low, high, np.shape(values)), values)
+        raise ValueError(f"avoiding{points}: [{low}, {high}] leaves no room outside the gaps")
+    return Domain(f"avoiding({', '.join(map(str, points))}; {low}..{high})", draw)
+
+
+def integers_avoided(low: float, high: float) -> Domain:
+    """Uniform on ``[low, high]`` at least 0.1 from every integer and half-integer (floor, round)."""
+    halves = [k / 2 for k in range(int(2 * low) - 1, int(2 * high) + 2)]
+    return avoiding(*halves, low=low, high=high, gap=0.1)
+
+
+def invertible(shift: float = 3.0) -> Domain:
+    """Square matrices ``normal + shift·I`` (last two axes): well conditioned, not symmetric."""
+    return Domain(f"invertible({shift})",
+                  lambda rng, shape: rng.normal(0.0, 1.0, shape) + shift * np.eye(shape[-1]))
+
+
+def probabilities() -> Domain:
+    """Rows (last axis) of positive entries summing to 1: soft labels."""
+    def draw(rng, shape):
+        p = rng.uniform(0.1, 1.0, shape)
+        return p / p.sum(axis=-1, keepdims=True)
+    return Domain("probabilities", draw)
+
+
+def bernoulli(keep: float) -> Domain:
+    """0/1 entries, 1 with probability ``keep``: a fixed dropout mask."""
+    return Domain(f"bernoulli({keep})", lambda rng, shape: (rng.uniform(0, 1, shape) < keep).astype(float))
+
+
+def graded() -> Domain:
+    """Normal entries with columns scaled 1, 2, 3, ...: well-separated singular values (SVD)."""
+    return Domain("graded", lambda rng, shape: rng.normal(0.0, 1.0, shape) * np.arange(1, shape[-1] + 1))
+
 #: the domains most cases need, by name
 positive = uniform(0.5, 2.0)
 signed = uniform(-1.0, 1.0)

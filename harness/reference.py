@@ -64,7 +64,9 @@ def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP
     if not moved:
         zero = np.zeros_like(fun(x))
         return zero, zero
-    scale = max(1.0, *(float(np.max(np.abs(x[n]))) for n in moved))
+    # the step follows the magnitude of the coordinates actually moved: a tiny entry next to a
+    # huge one (log at 1e-3 beside 1e3) gets a step its own size allows
+    scale = max(1.0, *(float(np.max(np.abs(x[n][direction[n] != 0]))) for n in moved))
     reach = max(float(np.max(np.abs(direction[n]))) for n in moved)
     h0 = step * scale / reach
     column, largest = [], 0.0
@@ -92,7 +94,7 @@ def _unit(name: str, shape: tuple[int, ...], index: int) -> np.ndarray:
 
 
 def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.Generator | None = None,
-             full_limit: int = FULL_LIMIT) -> dict[str, Estimate]:
+             full_limit: int = FULL_LIMIT, step: float = STEP) -> dict[str, Estimate]:
     """The gradient of a scalar function (a 1-element ``fun``) w.r.t. each source.
 
     Sources of at most ``full_limit`` elements get every coordinate; larger ones get
@@ -104,7 +106,7 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
     for name in sources:
         shape, size = x[name].shape, x[name].size
         if size <= full_limit:
-            pairs = [directional(fun, x, {name: _unit(name, shape, i)}) for i in range(size)]
+            pairs = [directional(fun, x, {name: _unit(name, shape, i)}, step=step) for i in range(size)]
             value = np.array([p[0][0] for p in pairs]).reshape(shape)
             error = np.array([p[1][0] for p in pairs]).reshape(shape)
             result[name] = Estimate(value, error)
@@ -115,29 +117,29 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
             v = rng.standard_normal(size)
             rows.append(v / np.linalg.norm(v))
         directions = np.array(rows)
-        pairs = [directional(fun, x, {name: d.reshape(shape)}) for d in directions]
+        pairs = [directional(fun, x, {name: d.reshape(shape)}, step=step) for d in directions]
         result[name] = Estimate(np.array([p[0][0] for p in pairs]), np.array([p[1][0] for p in pairs]),
                                 directions)
     return result
 
 
-def jacobian(fun: VectorFn, x: Point, sources: Sequence[str]) -> dict[str, Estimate]:
+def jacobian(fun: VectorFn, x: Point, sources: Sequence[str], *, step: float = STEP) -> dict[str, Estimate]:
     """The full Jacobian of ``fun`` w.r.t. each source, shaped ``(outputs, source.size)``."""
     result = {}
     for name in sources:
         shape = x[name].shape
-        cols = [directional(fun, x, {name: _unit(name, shape, i)}) for i in range(x[name].size)]
+        cols = [directional(fun, x, {name: _unit(name, shape, i)}, step=step) for i in range(x[name].size)]
         result[name] = Estimate(np.stack([c[0] for c in cols], axis=1), np.stack([c[1] for c in cols], axis=1))
     return result
 
 
-def jvp(fun: VectorFn, x: Point, tangents: Point) -> Estimate:
+def jvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> Estimate:
     """The directional derivative of ``fun`` along ``tangents`` (forward mode's answer)."""
-    value, error = directional(fun, x, tangents)
+    value, error = directional(fun, x, tangents, step=step)
     return Estimate(value, error)
 
 
-def hvp(fun: VectorFn, x: Point, tangents: Point) -> dict[str, Estimate]:
+def hvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> dict[str, Estimate]:
     """The Hessian of a scalar ``fun`` times ``tangents``, as a derivative of the FD gradient.
 
     The inner gradient is itself a Richardson estimate; its error (~1e-12 relative) is divided
@@ -147,10 +149,10 @@ def hvp(fun: VectorFn, x: Point, tangents: Point) -> dict[str, Estimate]:
     sizes = [x[n].size for n in names]
 
     def flat_gradient(point: Point) -> np.ndarray:
-        grads = gradient(fun, point, names, full_limit=max(sizes))
+        grads = gradient(fun, point, names, full_limit=max(sizes), step=step)
         return np.concatenate([grads[n].value.ravel() for n in names])
 
-    value, error = directional(flat_gradient, x, tangents)
+    value, error = directional(flat_gradient, x, tangents, step=step)
     out, start = {}, 0
     for n, size in zip(names, sizes):
         out[n] = Estimate(value[start:start + size].reshape(x[n].shape), error[start:start + size].reshape(x[n].shape))

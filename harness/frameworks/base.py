@@ -38,6 +38,47 @@ class DeviceUnavailable(FrameworkError, RuntimeError):
     """A device was asked for that this framework cannot see."""
 
 
+class NotAvailable(FrameworkError, AttributeError):
+    """An op of the sweep's vocabulary that this framework does not have (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A vocabulary entry for an op the framework lacks, with the reason a user would want."""
+
+    why: str
+
+
+class Vocabulary:
+    """One framework's native ops under the op sweep's neutral names (``xp.ops.erf``).
+
+    Every entry calls the framework's own op (``tf.math.erf``, ``torch.special.erf``,
+    ``jax.scipy.special.erf``); where a framework has no such op the entry is :class:`Missing`, and
+    asking for it raises :class:`NotAvailable` with the reason, so the check reads "n/a".
+    """
+
+    def __init__(self, framework: str, ops: Mapping[str, Callable[..., Any] | Missing],
+                 composites: Mapping[str, str] | None = None):
+        self._framework = framework
+        self._ops = dict(ops)
+        #: op name -> how the entry is composed, where it is not one op of the framework's own
+        self.composites = dict(composites or {})
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        entry = self.__dict__["_ops"].get(name)
+        if entry is None:
+            raise NotAvailable(f"{self._framework} has no {name!r} in gradparity's op vocabulary")
+        if isinstance(entry, Missing):
+            raise NotAvailable(f"{self._framework} has no {name}: {entry.why}")
+        return entry
+
+    def __contains__(self, name: str) -> bool:
+        return isinstance(self._ops.get(name), Callable)
+
+    def names(self) -> list[str]:
+        return list(self._ops)
+
+
 @dataclass(frozen=True)
 class Timed:
     """The callables a benchmark times, each returning only once the device's work is done.
@@ -88,6 +129,11 @@ class Adapter(abc.ABC):
         self.device = device
 
     # -- arrays and devices ---------------------------------------------------------------
+    def one_program_per_check(self) -> Adapter:
+        """The adapter to run many small checks with: itself, unless compiling each check as one
+        program is cheaper than eager dispatch (JAX: see its adapter)."""
+        return self
+
     @property
     @abc.abstractmethod
     def xp(self) -> Namespace:

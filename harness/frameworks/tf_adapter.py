@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tensorflow.experimental.numpy as tnp  # noqa: E402
 
+from harness.frameworks import tf_ops  # noqa: E402
 from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed  # noqa: E402
 from harness.trees import leaves, paths  # noqa: E402
 
@@ -36,7 +37,7 @@ def _conv2d(x, w):
     return tf.nn.conv2d(x, w, strides=1, padding="VALID")
 
 
-XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg(), conv2d=_conv2d)
+XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg(), conv2d=_conv2d, ops=tf_ops.VOCABULARY)
 
 
 def _unconnected(zero: bool) -> tf.UnconnectedGradients:

@@ -9,6 +9,7 @@ import array_api_compat.torch as torch_xp
 import numpy as np
 import torch
 
+from harness.frameworks import torch_ops
 from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed
 from harness.trees import leaves, paths
 
@@ -19,7 +20,7 @@ def _conv2d(x, w):
     return out.permute(0, 2, 3, 1)
 
 
-XP = Namespace(torch_xp, conv2d=_conv2d)
+XP = Namespace(torch_xp, conv2d=_conv2d, ops=torch_ops.VOCABULARY)
 
 
 class TorchAdapter(Adapter):

@@ -1,0 +1,309 @@
+"""The op sweep's declarations: an :class:`Op` per differentiable op, its :class:`Sample` inputs, and
+its known :class:`Divergence` s, expanded into the :class:`~harness.cases.Case` s the checker runs.
+
+An op is one short declaration: its neutral name (looked up in each framework's vocabulary,
+``xp.ops.<name>``), its samples (named shapes and the hard values where ops break), the highest
+derivative order checked, and what is known to differ, with the reason. Each smooth sample is
+checked in reverse mode (a VJP with a random cotangent, so a wrong entry cannot cancel in a sum),
+forward mode (a JVP) and, for ``order=2``, second order (the HVP of ``sum(w · op(x))``), each
+against the float64 reference. A sample at a kink or tie (``smooth=False``) has no reference:
+the frameworks' answers are compared with each other, and a difference is a *convention* the
+op must declare.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harness.cases import DTYPES, FRAMEWORKS, Case, Expect, Input, const, source
+from harness.domains import Domain, normal, signed
+from harness.tolerances import Tolerance
+
+#: named sizes, as OpInfo's S and M: every sample shape is built from these
+S, M, B = 5, 3, 2
+#: reverse mode, forward mode, second order: how a sample is differentiated
+MODES = ("rev", "fwd", "order2")
+CASE_MODE = {"rev": "vjp", "fwd": "jvp", "order2": "hvp"}
+#: a second-order check costs ~64 reference evaluations per input element: keep samples small
+ORDER2_MAX_ELEMENTS = 40
+
+
+def given(values: Any) -> np.ndarray:
+    """Values as the float32-representable float64 array both dtypes evaluate."""
+    return np.asarray(values, dtype=np.float32).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One call's inputs: array inputs (sources and constants) in call order, static keyword arguments.
+
+    Args:
+        label: names the sample in test ids and reports (``vector``, ``at-zero``, ``ties``).
+        inputs: name -> :class:`~harness.cases.Input`, in the op's positional order.
+        kwargs: static arguments (axes, shapes, integer indices as NumPy arrays).
+        smooth: ``False`` where the derivative is undefined (a kink, a tie): no reference exists,
+            so the frameworks are compared with each other only.
+        step: the reference's first finite-difference step, where the default (2⁻⁵ of the
+            magnitude) would leave the op's domain.
+        second_order: ``False`` where the op is piecewise linear at this sample (an L1 norm):
+            its Hessian is zero, so there is no second-order check to make.
+    """
+
+    label: str
+    inputs: Mapping[str, Input]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    smooth: bool = True
+    step: float | None = None
+    second_order: bool = True
+
+    def __post_init__(self):
+        if not any(i.role == "source" for i in self.inputs.values()):
+            raise ValueError(f"sample {self.label!r}: nothing to differentiate; make one input a source(...)")
+
+    @property
+    def size(self) -> int:
+        return sum(int(np.prod(i.shape)) for i in self.inputs.values() if i.role == "source")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{n}={i!r}" for n, i in self.inputs.items())
+        extra = "".join(f", {k}={v!r}" for k, v in self.kwargs.items())
+        return f"{self.label}({args}{extra})"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Something known to differ for some frameworks, as data on the op.
+
+    Args:
+        frameworks: the frameworks it concerns.
+        why: the reason, in a sentence a maintainer could act on.
+        link: upstream issue or documentation.
+        kind: the raw result kind those frameworks give (``x:none``, ``error:NotImplementedError``);
+            ``"value"`` where they give values.
+        wrong: their values disagree with the reference: the check is an expected failure (strict:
+            it fails loudly once the framework is fixed).
+        convention: at a non-smooth sample, these frameworks answer differently from the others.
+        samples, modes, dtypes: where it applies; empty means everywhere.
+    """
+
+    frameworks: tuple[str, ...]
+    why: str
+    link: str = ""
+    kind: str = "value"
+    wrong: bool = False
+    convention: bool = False
+    samples: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    dtypes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        unknown = set(self.frameworks) - set(FRAMEWORKS) or set(self.modes) - set(MODES) or set(self.dtypes) - set(DTYPES)
+        if unknown:
+            raise ValueError(f"divergence names unknown {sorted(unknown)}: frameworks {FRAMEWORKS}, modes {MODES}, "
+                             f"dtypes {DTYPES}")
+        if self.convention and (self.wrong or self.kind != "value"):
+            raise ValueError("a convention concerns values at a kink: drop wrong=/kind=")
+
+    def applies(self, sample: str, mode: str, dtype: str | None = None) -> bool:
+        return ((not self.samples or sample in self.samples) and (not self.modes or mode in self.modes)
+                and (dtype is None or not self.dtypes or dtype in self.dtypes))
+
+
+def _named_call(name: str) -> Callable[..., Any]:
+    return lambda xp, *arrays, **kwargs: getattr(xp.ops, name)(*arrays, **kwargs)
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One differentiable op of the sweep.
+
+    Args:
+        name: the neutral name (``erf``); ``xp.ops.<name>`` in every vocabulary unless ``call`` is given.
+        family: ``unary``, ``binary``, ``reduction``, ``linalg``, ``shape``, ``nn``.
+        samples: the inputs it is checked at.
+        call: ``call(xp, *arrays, **kwargs)`` where the op needs more than its name (a list argument).
+        order: 2 adds the second-order check on smooth samples; 1 checks first derivatives only.
+        forward: whether forward mode (JVP) is checked.
+        divergences: what is known to differ, with reasons.
+        tolerances: per-dtype overrides of the tolerance table.
+        zero: the derivative is 0 wherever it is defined (floor, sign): only reverse mode is
+            checked (the sweep counts an all-zero gradient as a value, so the reference's 0 is the check).
+    """
+
+    name: str
+    family: str
+    samples: tuple[Sample, ...]
+    call: Callable[..., Any] | None = None
+    order: int = 2
+    forward: bool = True
+    divergences: tuple[Divergence, ...] = ()
+    tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
+    zero: bool = False
+
+    def __post_init__(self):
+        labels = [s.label for s in self.samples]
+        if not labels:
+            raise ValueError(f"op {self.name!r} has no samples")
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"op {self.name!r}: duplicate sample labels {labels}")
+        for d in self.divergences:
+            stray = set(d.samples) - set(labels)
+            if stray:
+                raise ValueError(f"op {self.name!r}: divergence names samples {sorted(stray)} it does not have")
+        if self.order not in (1, 2):
+            raise ValueError(f"op {self.name!r}: order must be 1 or 2, not {self.order}")
+        if self.call is None:
+            object.__setattr__(self, "call", _named_call(self.name))
+        if self.zero:
+            object.__setattr__(self, "order", 1)
+            object.__setattr__(self, "forward", False)
+
+    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None) -> list[Divergence]:
+        return [d for d in self.divergences if framework in d.frameworks and d.applies(sample, mode, dtype)]
+
+    def checks(self) -> Iterator[OpCheck]:
+        """Every (sample, mode) this op is checked in."""
+        for sample in self.samples:
+            if not sample.smooth:
+                yield OpCheck(self, sample, "rev")
+                continue
+            yield OpCheck(self, sample, "rev")
+            if self.forward:
+                yield OpCheck(self, sample, "fwd")
+            if self.order == 2 and sample.second_order and 0 < sample.size <= ORDER2_MAX_ELEMENTS:
+                yield OpCheck(self, sample, "order2")
+
+
+@dataclass(frozen=True, eq=False)
+class OpCheck:
+    """One op at one sample in one mode: an id for tests and reports, and the case to run."""
+
+    op: Op
+    sample: Sample
+    mode: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.op.name}/{self.sample.label}/{self.mode}"
+
+    @functools.cached_property
+    def case(self) -> Case:
+        """The case to run (built once, so its reference is computed once)."""
+        return _build_case(self)
+
+    def expectation(self, framework: str) -> Divergence | None:
+        """The divergence declaring a non-value result kind for ``framework`` here, if any."""
+        odd = [d for d in self.op.divergences_for(framework, self.sample.label, self.mode) if d.kind != "value"]
+        return odd[0] if odd else None
+
+    def known_wrong(self, framework: str, dtype: str) -> Divergence | None:
+        """The divergence declaring ``framework``'s values here wrong, if any."""
+        wrong = [d for d in self.op.divergences_for(framework, self.sample.label, self.mode, dtype) if d.wrong]
+        return wrong[0] if wrong else None
+
+    def conventions(self, dtype: str) -> list[Divergence]:
+        return [d for d in self.op.divergences if d.convention and d.applies(self.sample.label, self.mode, dtype)]
+
+
+def _build_case(check: OpCheck) -> Case:
+    op, sample = check.op, check.sample
+    names, kwargs = list(sample.inputs), dict(sample.kwargs)
+
+    def fn(xp, **tensors):
+        return op.call(xp, *(tensors[n] for n in names), **kwargs)
+
+    inputs = dict(sample.inputs)
+    if check.mode == "order2":
+        # second order of a scalar that involves every output entry: sum(w · op(x)), w drawn
+        shapes = _output_shapes(fn, sample)
+        weights = {f"w{i}": const(shape, normal()) for i, shape in enumerate(shapes)}
+        inputs |= weights
+        first = fn
+
+        def fn(xp, **tensors):  # noqa: F811 (the scalar wraps the op)
+            w = [tensors.pop(n) for n in weights]
+            outs = first(xp, **tensors)
+            outs = outs if isinstance(outs, tuple) else (outs,)
+            return sum(xp.sum(wi * o) for wi, o in zip(w, outs))
+
+    expect = {}
+    for framework in FRAMEWORKS:
+        d = check.expectation(framework)
+        if d is not None:
+            expect[framework] = Expect(d.kind, d.why, d.link, fixable=not d.kind.startswith("error:"))
+
+    return Case(f"{op.name}/{sample.label}-{check.mode}", fn, inputs, mode=CASE_MODE[check.mode], expect=expect,
+                tolerances=dict(op.tolerances), doc=repr(sample), step=sample.step)
+
+
+def _output_shapes(fn: Callable, sample: Sample) -> list[tuple[int, ...]]:
+    from harness.check import NUMPY  # the reference namespace; imported here to keep this module light
+
+    rng = np.random.default_rng(0)
+    out = fn(NUMPY, **{n: i.draw(rng) for n, i in sample.inputs.items()})
+    return [np.shape(o) for o in (out if isinstance(out, tuple) else (out,))]
+
+
+# -- sample factories: the shapes and hard values each family is checked at ----------------------
+
+def elementwise(domain: Domain = signed, *, hard: Any = None, kinks: Any = None, step: float | None = None,
+                **kwargs: Any) -> tuple[Sample, ...]:
+    """A unary elementwise op: scalar, vector, matrix, an empty batch; ``hard`` smooth values where
+    implementations break (large, tiny, near the domain's edge); ``kinks`` where the derivative is undefined."""
+    samples = [Sample("scalar", {"x": source((), domain)}, kwargs), Sample("vector", {"x": source((S,), domain)}, kwargs),
+               Sample("matrix", {"x": source((M, S), domain)}, kwargs),
+               Sample("empty", {"x": source((0, S), domain)}, kwargs)]
+    if hard is not None:
+        samples.append(Sample("hard", {"x": source(given(hard))}, kwargs, step=step, second_order=False))
+    if kinks is not None:
+        samples.append(Sample("kink", {"x": source(given(kinks))}, kwargs, smooth=False))
+    return tuple(samples)
+
+
+def pairwise(dx: Domain = signed, dy: Domain = signed, *, hard: Any = None, ties: Any = None,
+             step: float | None = None, y_constant: bool = False) -> tuple[Sample, ...]:
+    """A binary elementwise op: same shapes, broadcasting a row and a scalar, hard pairs, ties/kinks
+    (``hard`` and ``ties`` are ``(x values, y values)``); ``y_constant`` where y's derivative is 0."""
+    y = const if y_constant else source
+    samples = [Sample("matrix", {"x": source((M, S), dx), "y": y((M, S), dy)}),
+               Sample("broadcast-row", {"x": source((M, S), dx), "y": y((S,), dy)}),
+               Sample("broadcast-scalar", {"x": source((), dx), "y": y((M, S), dy)})]
+    if hard is not None:
+        samples.append(Sample("hard", {"x": source(given(hard[0])), "y": y(given(hard[1]))}, step=step,
+                              second_order=False))
+    if ties is not None:
+        samples.append(Sample("kink", {"x": source(given(ties[0])), "y": y(given(ties[1]))}, smooth=False))
+    return tuple(samples)
+
+
+def reducing(domain: Domain = signed, *, ties: Any = None, keepdims: bool = True,
+             **kwargs: Any) -> tuple[Sample, ...]:
+    """A reduction: a vector, all axes of a matrix, one axis, one axis of a batch with keepdims,
+    and ``ties`` (a matrix reduced over its last axis) where the derivative is undefined."""
+    samples = [Sample("vector", {"x": source((S,), domain)}, kwargs),
+               Sample("all-axes", {"x": source((M, S), domain)}, kwargs),
+               Sample("axis", {"x": source((M, S), domain)}, {**kwargs, "axis": -1}),
+               Sample("axis-0", {"x": source((M, S), domain)}, {**kwargs, "axis": 0})]
+    if keepdims:
+        samples.append(Sample("keepdims", {"x": source((B, M, S), domain)}, {**kwargs, "axis": 1, "keepdims": True}))
+    if ties is not None:
+        samples.append(Sample("ties", {"x": source(given(ties))}, {**kwargs, "axis": -1}, smooth=False))
+    return tuple(samples)
+
+
+def scanning(domain: Domain = signed) -> tuple[Sample, ...]:
+    """A cumulative op along an axis: a vector, each axis of a matrix."""
+    return (Sample("vector", {"x": source((S,), domain)}, {"axis": 0}),
+            Sample("axis", {"x": source((M, S), domain)}, {"axis": -1}),
+            Sample("axis-0", {"x": source((M, S), domain)}, {"axis": 0}))
+
+
+def sample(label: str, *, kwargs: Mapping[str, Any] | None = None, smooth: bool = True,
+           step: float | None = None, second_order: bool = True, **inputs: Input) -> Sample:
+    """A hand-made sample: ``sample("batched", a=source((B, M, M)), b=source((B, M, 1)))``."""
+    return Sample(label, inputs, dict(kwargs or {}), smooth=smooth, step=step, second_order=second_order)

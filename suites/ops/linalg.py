@@ -1,0 +1,90 @@
+"""Linear algebra: products, solves, factorizations (with their sign gauge fixed), norms and matrix
+functions, on square, tall and batched inputs, plus a singular matrix where the op is still smooth
+(det) and repeated eigenvalues where it is not (eigh)."""
+
+import numpy as np
+
+from harness.cases import source
+from harness.domains import graded, invertible, normal, spd
+from harness.optable import B, M, S, Divergence, Op, given, sample
+
+TF, TORCH, JAX = "tensorflow", "torch", "jax"
+SINGULAR = [[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.0, 1.0, 3.0]]
+REPEATED = np.diag([1.0, 1.0, 2.0])
+
+
+def linalg(name, *samples, call=None, order=2, divergences=(), tolerances=None):
+    return Op(name, "linalg", tuple(samples), call=call, order=order, divergences=tuple(divergences),
+              tolerances=tolerances or {})
+
+
+def symmetric(op):
+    """``op`` of (a + aᵀ)/2: LAPACK reads one triangle, so the gradient w.r.t. a raw matrix depends
+    on which; symmetrizing first asks the one question every framework can answer alike."""
+    return lambda xp, a, **kw: getattr(xp.ops, op)((a + xp.ops.moveaxis(a, -1, -2)) / 2, **kw)
+
+
+def einsum(xp, a, b, spec):
+    return xp.ops.einsum(spec, a, b)
+
+
+def square(shift=3.0):
+    return (sample("square", a=source((M, M), invertible(shift))),
+            sample("batched", a=source((B, M, M), invertible(shift))))
+
+
+OPS = [
+    linalg("matmul", sample("matrix", a=source((M, S)), b=source((S, M))),
+           sample("batched", a=source((B, M, S)), b=source((B, S, M))),
+           sample("broadcast", a=source((B, M, S)), b=source((S, M))),
+           sample("vector-matrix", a=source((S,)), b=source((S, M))), divergences=[
+               Divergence((TF,), "tf.linalg.matmul needs rank >= 2 (NumPy, torch and JAX promote a vector)",
+                          kind="error:InvalidArgumentError", samples=("vector-matrix",))]),
+    linalg("einsum", sample("matmul", a=source((M, S)), b=source((S, M)), kwargs={"spec": "ij,jk->ik"}),
+           sample("inner", a=source((M, S)), b=source((M, S)), kwargs={"spec": "ij,ij->"}),
+           sample("batched-transpose", a=source((B, M, S)), b=source((B, M, S)), kwargs={"spec": "bij,bkj->bik"}),
+           sample("outer", a=source((M,)), b=source((S,)), kwargs={"spec": "i,j->ij"}), call=einsum),
+    linalg("solve", sample("square", a=source((M, M), invertible()), b=source((M, 2))),
+           sample("batched", a=source((B, M, M), invertible()), b=source((B, M, 2)))),
+    linalg("inv", *square()),
+    linalg("det", *square(), sample("singular", a=source(given(SINGULAR))), divergences=[
+        Divergence((TF,), "TF's det gradient is det·inv(a)ᵀ: at a singular matrix the inverse fails "
+                   "(the gradient, the adjugate, exists)", kind="error:InvalidArgumentError", samples=("singular",)),
+        Divergence((TORCH,), "torch answers a zero gradient at a singular matrix where the adjugate is not zero "
+                   "(rank n-1: adj has rank 1); JAX gets it right", wrong=True, samples=("singular",),
+                   modes=("rev", "fwd"))]),
+    linalg("logabsdet", *square()),
+    linalg("cholesky", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
+           call=symmetric("cholesky")),
+    linalg("qr", sample("square", a=source((M, M), invertible())), sample("tall", a=source((S, M))),
+           sample("batched", a=source((B, S, M)))),
+    linalg("eigh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
+           sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigh"), divergences=[
+               Divergence((TF,), "eigenvectors of a repeated eigenvalue have no derivative: torch and JAX answer "
+                          "NaN, TF finite numbers", convention=True)]),
+    linalg("eigvalsh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
+           sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigvalsh"), order=1),
+    linalg("svd", sample("tall", a=source((S, M), graded())),
+           sample("batched", a=source((B, S, M), graded()), second_order=False)),
+    linalg("svdvals", sample("tall", a=source((S, M))), sample("wide", a=source((M, S))),
+           sample("batched", a=source((B, S, M)))),
+    linalg("trace", sample("square", a=source((M, M))), order=1),
+    linalg("pinv", sample("tall", a=source((S, M))), sample("square", a=source((M, M), invertible()))),
+    linalg("triangular_solve", sample("square", a=source((M, M), invertible()), b=source((M, 2))),
+           sample("batched", a=source((B, M, M), invertible()), b=source((B, M, 1)))),
+    linalg("matrix_norm", sample("fro", a=source((M, S)), kwargs={"ord": "fro"}),
+           sample("nuc", a=source((M, S)), kwargs={"ord": "nuc"}),
+           sample("spectral", a=source((M, S)), kwargs={"ord": 2}),
+           sample("max-col-sum", a=source(given([[1.0, -2.0], [0.5, 3.0]])), kwargs={"ord": 1}, second_order=False),
+           sample("max-row-sum", a=source(given([[1.0, -2.0], [0.5, 3.0]])), kwargs={"ord": np.inf},
+                  second_order=False)),
+    linalg("matrix_exp", sample("square", a=source((M, M), normal())), sample("batched", a=source((B, M, M), normal()))),
+    linalg("outer", sample("vectors", a=source((M,)), b=source((S,)))),
+    linalg("tensordot", sample("axes-1", a=source((M, S)), b=source((S, M)), kwargs={"axes": 1}),
+           sample("axes-2", a=source((B, M, S)), b=source((M, S, B)), kwargs={"axes": ([1, 2], [0, 1])})),
+    linalg("cross", sample("rows", a=source((M, 3)), b=source((M, 3))), sample("vectors", a=source((3,)), b=source((3,)))),
+    linalg("lstsq", sample("tall", a=source((S, M)), b=source((S, 2)))),
+    linalg("diagonal", sample("square", a=source((M, M))), sample("batched", a=source((B, M, S))), order=1),
+    linalg("matrix_power", sample("cube", a=source((M, M)), kwargs={"n": 3}),
+           sample("inverse-square", a=source((M, M), invertible()), kwargs={"n": -2})),
+]

@@ -1,0 +1,93 @@
+"""Neural-network ops: softmax and losses, convolutions (stride, padding, dilation), pooling,
+normalisation, embedding lookup, attention, a fixed-mask dropout; hard logits that overflow
+``exp`` in float32, and pooling windows with tied maxima."""
+
+import numpy as np
+
+from harness.cases import const, source
+from harness.domains import bernoulli, probabilities, uniform
+from harness.optable import B, M, S, Divergence, Op, given, sample
+
+TF, TORCH, JAX = "tensorflow", "torch", "jax"
+#: values 0.5 apart in shuffled order: no near-ties for a finite difference to cross (pools, sort)
+DISTINCT = np.random.default_rng(7).permutation(60) / 2.0
+LARGE_LOGITS = [[1000.0, 1000.0, -1000.0], [0.0, 1.0, 2.0]]
+#: one window of a 2x2 pool holds two equal maxima
+TIED_POOL = np.array([[1.0, 5.0, 0.0, 2.0], [5.0, 2.0, 1.0, 3.0],
+                      [0.0, 1.0, 4.0, 4.0], [2.0, 3.0, 1.0, 0.0]])[None, :, :, None]
+
+
+DILATED_FLOAT64 = Divergence((TF,), "TF's CPU Conv2DBackpropInput kernel rejects dilation > 1 in float64 "
+                             "(float32 works)", wrong=True, samples=("dilation-2",), dtypes=("float64",),
+                             modes=("rev",))
+MOMENTS = Divergence((TF,), "tf.nn.moments computes the variance around stop_gradient(mean): first derivatives are "
+                     "right (d var / d mean = 0 at the mean) but second derivatives are not", wrong=True,
+                     modes=("order2",))
+LINEAR_BETA = [MOMENTS, Divergence((TF,), "beta enters linearly, so its second derivative is absent: TF answers None",
+                          kind="beta:none", modes=("order2",)),
+               Divergence((TORCH,), "beta enters linearly, so its second derivative is absent: torch.autograd.grad "
+                          "raises unless allow_unused=True", kind="error:RuntimeError", modes=("order2",))]
+
+
+def nn(name, *samples, call=None, order=2, divergences=(), tolerances=None):
+    return Op(name, "nn", tuple(samples), call=call, order=order, divergences=tuple(divergences),
+              tolerances=tolerances or {})
+
+
+def conv_samples(spatial):
+    shape = (B, 8, 2) if spatial == 1 else (B, 6, 6, 2)
+    kernel = (3, 2, 4) if spatial == 1 else (3, 3, 2, 3)
+    settings = {"valid": ("VALID", 1, 1), "same": ("SAME", 1, 1), "stride-2": ("SAME", 2, 1),
+                "dilation-2": ("VALID", 1, 2)}
+    return tuple(sample(label, x=source(shape), w=source(kernel),
+                        kwargs={"padding": padding, "stride": stride, "dilation": dilation})
+                 for label, (padding, stride, dilation) in settings.items())
+
+
+OPS = [
+    nn("softmax", sample("rows", x=source((M, S), uniform(-3, 3)), kwargs={"axis": -1}),
+       sample("columns", x=source((M, S), uniform(-3, 3)), kwargs={"axis": 0}),
+       sample("large", x=source(given(LARGE_LOGITS)), kwargs={"axis": -1}, step=2 ** -14, second_order=False)),
+    nn("log_softmax", sample("rows", x=source((M, S), uniform(-3, 3))),
+       sample("large", x=source(given(LARGE_LOGITS)), step=2 ** -14, second_order=False)),
+    nn("softmax_cross_entropy", sample("logits", logits=source((M, S), uniform(-3, 3)), labels=const((M, S), probabilities())),
+       sample("labels-too", logits=source((M, S), uniform(-3, 3)), labels=source((M, S), probabilities())),
+       divergences=[Divergence((TF,), "the mixed second derivative d²/dlabels dlogits of "
+                               "tf.nn.softmax_cross_entropy_with_logits is 0 (it is -1 on the diagonal block): "
+                               "TF's gradient for the labels is not differentiable w.r.t. the logits", wrong=True,
+                               samples=("labels-too",), modes=("order2",))]),
+    nn("sparse_cross_entropy", sample("logits", logits=source((M, S), uniform(-3, 3)),
+                                      kwargs={"labels": np.array([0, 4, 2])}),
+       sample("large", logits=source(given(LARGE_LOGITS)), kwargs={"labels": np.array([2, 0])}, step=2 ** -14,
+              second_order=False)),
+    nn("sigmoid_cross_entropy", sample("logits", logits=source((M, S), uniform(-5, 5)), labels=const((M, S), uniform(0, 1))),
+       sample("large", logits=source(given([[-90.0, -30.0, 30.0, 90.0]])), labels=const(given([[0.25, 1.0, 0.0, 0.5]])),
+              step=2 ** -12, second_order=False)),
+    nn("conv1d", *conv_samples(1), divergences=[DILATED_FLOAT64]),
+    nn("conv2d", *conv_samples(2), divergences=[DILATED_FLOAT64]),
+    nn("max_pool2d", sample("window-2", x=source((B, 4, 4, 2)), kwargs={"window": 2, "stride": 2}),
+       sample("overlapping", x=source(given(DISTINCT[:50].reshape(B, 5, 5, 1))), kwargs={"window": 3, "stride": 1},
+              step=2 ** -8),
+       sample("ties", x=source(given(TIED_POOL)), kwargs={"window": 2, "stride": 2}, smooth=False), order=1),
+    nn("avg_pool2d", sample("window-2", x=source((B, 4, 4, 2)), kwargs={"window": 2, "stride": 2}),
+       sample("overlapping", x=source((B, 5, 5, 1)), kwargs={"window": 3, "stride": 1}), order=1),
+    nn("layer_norm", sample("rows", x=source((M, S)), gamma=source((S,)), beta=source((S,))),
+       sample("constant-row", x=source(given([[2.0, 2.0, 2.0, 2.0]])), gamma=source(given([1.0, 0.5, -1.0, 2.0])),
+              beta=source(given([0.0, 0.0, 0.0, 0.0])), step=2 ** -16, second_order=False),
+       divergences=LINEAR_BETA),
+    nn("batch_norm", sample("batch", x=source((S, M)), gamma=source((M,)), beta=source((M,))), divergences=LINEAR_BETA),
+    nn("embedding", sample("repeated-ids", table=source((S, M)), kwargs={"ids": np.array([[0, 2], [2, 4]])}), order=1),
+    nn("attention", sample("heads", q=source((B, 4, 2, 3)), k=source((B, 4, 2, 3)), v=source((B, 4, 2, 3))),
+       divergences=[Divergence((TORCH,), "torch's CPU scaled_dot_product_attention dispatches to a flash kernel "
+                               "with no forward-mode derivative", kind="error:NotImplementedError", modes=("fwd", "order2")),
+                    Divergence((JAX,), "jax.nn.dot_product_attention in float64 is good to ~4e-6 relative, not "
+                               "float64's ~1e-12", wrong=True, dtypes=("float64",), modes=("rev", "fwd")),
+                    Divergence((TF,), "keras.ops.dot_product_attention's forward mode in float64 is off by ~4e-7 "
+                               "relative (its reverse mode is exact)", wrong=True, dtypes=("float64",), modes=("fwd",))]),
+    nn("dropout", sample("fixed-mask", x=source((M, S)), mask=const((M, S), bernoulli(0.5)), kwargs={"rate": 0.5}),
+       order=1),
+    nn("l2_normalize", sample("rows", x=source((M, S)), kwargs={"axis": -1}),
+       sample("zero-row", x=source(given([[0.0, 0.0, 0.0]])), kwargs={"axis": -1}, smooth=False), divergences=[
+           Divergence((TF, TORCH, JAX), "normalizing the zero vector: TF clamps the squared norm at 1e-12 (gradient "
+                      "~1e6·g), torch the norm at 1e-12 (~1e12·g), JAX divides by 0 (NaN)", convention=True)]),
+]

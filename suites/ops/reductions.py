@@ -1,0 +1,70 @@
+"""Reductions over all axes, one axis and one axis with keepdims, and cumulative ops; ties and
+zeros where the usual formulas (prod / x, the max's indicator) break."""
+
+import numpy as np
+
+from harness.cases import source
+from harness.domains import away_from, signed, uniform
+from harness.optable import S, Divergence, Op, given, reducing, sample, scanning
+
+TF, TORCH, JAX = "tensorflow", "torch", "jax"
+TIES = [[1.0, 3.0, 3.0, 2.0], [2.0, 2.0, 2.0, 2.0]]
+WITH_ZEROS = [[0.0, 2.0, 3.0, -1.5], [0.0, 0.0, 1.5, 2.0]]
+
+
+def reduction(name, domain=signed, *, extra=(), ties=None, keepdims=True, order=2, divergences=(), **kwargs):
+    return Op(name, "reduction", reducing(domain, ties=ties, keepdims=keepdims, **kwargs) + tuple(extra),
+              order=order, divergences=tuple(divergences))
+
+
+def cumulative(name, domain=signed, *, extra=(), order=2, divergences=()):
+    return Op(name, "reduction", scanning(domain) + tuple(extra), order=order, divergences=tuple(divergences))
+
+
+def norm_samples():
+    """Vector norms of several orders; the zero vector and ties where they have kinks."""
+    return (sample("l2", x=source((S,)), kwargs={"ord": 2}),
+            sample("l1", x=source((S,), away_from(0.0)), kwargs={"ord": 1}, second_order=False),
+            sample("linf", x=source(given([0.5, -3.0, 1.0, 2.0])), kwargs={"ord": np.inf}, second_order=False),
+            sample("l3", x=source((S,), away_from(0.0)), kwargs={"ord": 3}),
+            sample("l2-axis", x=source((3, S)), kwargs={"ord": 2, "axis": -1}),
+            sample("l2-zero", x=source(given([0.0, 0.0, 0.0])), kwargs={"ord": 2}, smooth=False),
+            sample("l1-zero", x=source(given([0.0, 1.0, -2.0])), kwargs={"ord": 1}, smooth=False),
+            sample("linf-ties", x=source(given([3.0, -3.0, 1.0])), kwargs={"ord": np.inf}, smooth=False))
+
+
+OPS = [
+    reduction("sum", order=1),
+    reduction("mean", order=1),
+    reduction("prod", away_from(0.0, gap=0.5, spread=0.7),
+              extra=[sample("zeros", x=source(given(WITH_ZEROS)), kwargs={"axis": -1})], divergences=[
+                  Divergence((TF,), "the second derivative of tf.reduce_prod is 0 where a row holds two zeros "
+                             "(d²/dx_i dx_j of x_i·x_j·c is c): its gradient formula is not differentiated "
+                             "through the zero-handling branch", wrong=True, samples=("zeros",), modes=("order2",))]),
+    reduction("max", ties=TIES, order=1),
+    reduction("min", ties=TIES, order=1),
+    Op("max_dim", "reduction", (sample("axis", x=source((3, S)), kwargs={"axis": -1}),
+                                sample("axis-0", x=source((3, S)), kwargs={"axis": 0}),
+                                sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)), order=1),
+    reduction("logsumexp", uniform(-3, 3),
+              extra=[sample("large", x=source(given([[1000.0, 1000.0, -1000.0]])), kwargs={"axis": -1},
+                            step=2 ** -14)]),
+    reduction("var"),
+    reduction("std", ties=[[2.0, 2.0, 2.0]], divergences=[
+        Divergence((TORCH,), "std of a constant row: torch answers 0, TF and JAX NaN (0/0)", convention=True)]),
+    Op("vector_norm", "reduction", norm_samples(), divergences=(
+        Divergence((TORCH,), "2-norm of the zero vector: torch answers 0 (a subgradient), TF and JAX NaN", "JAX#4177",
+                   convention=True, samples=("l2-zero",)),
+        Divergence((JAX,), "1-norm at a zero entry: JAX passes the gradient with sign 1, TF and torch 0",
+                   convention=True, samples=("l1-zero",)))),
+    cumulative("cumsum", order=1),
+    cumulative("cumprod", away_from(0.0, gap=0.5, spread=0.7),
+               extra=[sample("zeros", x=source(given(WITH_ZEROS)), kwargs={"axis": -1})], divergences=[
+                   Divergence((TF,), "tf.math.cumprod's gradient divides by x (reverse cumsum of g·y / x), so a "
+                              "zero input gets gradient 0 instead of the product of the others", wrong=True,
+                              samples=("zeros",))]),
+    cumulative("cumlogsumexp", uniform(-3, 3)),
+    cumulative("cummax", extra=[sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)], order=1,
+               divergences=[Divergence((TORCH,), "cummax with ties: torch and JAX route the gradient of a tied "
+                                       "running max to different indices (TF has no cummax)", convention=True)]),
+]

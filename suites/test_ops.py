@@ -1,0 +1,111 @@
+"""The op sweep: every op of ``suites/ops`` on every framework and dtype, in reverse mode, forward
+mode and second order, against the float64 reference; then the frameworks against each other;
+then, at kinks and ties, the frameworks' conventions against what the table declares.
+
+Ids read ``ops/<op>/<sample>/<mode>-<framework>-<dtype>``; ``pytest suites -k ops`` runs the sweep.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from conftest import load_adapter
+from harness import check
+from harness.frameworks.base import NotAvailable
+from harness.optable import OpCheck
+from harness.report import ops as ops_report
+from harness.tolerances import for_dtype
+from suites.ops import TABLE
+
+CHECKS = [c for op in TABLE for c in op.checks() if c.sample.smooth]
+KINKS = [c for op in TABLE for c in op.checks() if not c.sample.smooth]
+
+
+@functools.cache
+def sweep_adapter(framework: str, device: str):
+    """The framework's adapter for many small checks (JAX: one jitted program per check)."""
+    return load_adapter(framework, device).one_program_per_check()
+
+
+@functools.cache
+def checked(op_check: OpCheck, framework: str, dtype: str, device: str, seed: int) -> check.Result | NotAvailable:
+    """One check (cached for the parity test), or why the framework cannot run it."""
+    try:
+        return check.run(op_check.case, sweep_adapter(framework, device), dtype, seed, zeros_are_values=True)
+    except NotAvailable as exc:
+        return exc
+
+
+@functools.cache
+def observed(op_check: OpCheck, framework: str, dtype: str, device: str, seed: int):
+    try:
+        return check.observe(op_check.case, sweep_adapter(framework, device), dtype, seed)
+    except NotAvailable as exc:
+        return exc
+
+
+def test_op(op_check, framework, dtype, device, grad_seed, record):
+    result = checked(op_check, framework, dtype, device, grad_seed)
+    if isinstance(result, NotAvailable):
+        record(ops_report.unavailable(op_check, framework, dtype, device, str(result)))
+        pytest.skip(f"n/a: {result}")
+    known = op_check.known_wrong(framework, dtype)
+    composite = sweep_adapter(framework, device).xp.ops.composites.get(op_check.op.name, "")
+    record(ops_report.checked(op_check, result.outcome, known, composite))
+    o = result.outcome
+    if o.verdict != "pass":
+        pytest.fail(f"{op_check.id} on {o.framework} {o.version} ({o.dtype}, {o.device}) at {op_check.sample!r}: "
+                    f"{o.message}" + (f"\n  raw error: {o.raw_error}" if o.raw_error else ""), pytrace=False)
+
+
+def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_frameworks, record):
+    results = {}
+    for name in selected_frameworks:
+        if op_check.known_wrong(name, dtype):
+            continue  # its disagreement is declared, and checked by test_op
+        try:
+            result = checked(op_check, name, dtype, device, grad_seed)
+        except pytest.skip.Exception:
+            continue  # not installed or no such device: test_op says why
+        if not isinstance(result, NotAvailable):
+            results[name] = result
+    if len(results) < 2:
+        pytest.skip(f"parity needs two frameworks with this op; here: {sorted(results) or 'none'}")
+    agreement = check.parity(op_check.case, results, dtype, device)
+    record(ops_report.parity(op_check, agreement))
+    assert agreement.verdict == "pass", f"{op_check.id} ({dtype}): {agreement.message}"
+
+
+def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks, record):
+    answers, missing = {}, {}
+    for name in selected_frameworks:
+        try:
+            answer = observed(kink_check, name, dtype, device, grad_seed)
+        except pytest.skip.Exception:
+            continue
+        if isinstance(answer, NotAvailable):
+            missing[name] = str(answer)
+        else:
+            answers[name] = answer
+    if len(answers) < 2:
+        pytest.skip(f"a convention needs two frameworks with this op; here: {sorted(answers) or 'none'}")
+    found = check.groups(answers, for_dtype(dtype))
+    odd = check.odd_ones_out(found)
+    declared = kink_check.conventions(dtype)
+    expected = {fw for d in declared for fw in d.frameworks} & set(answers)
+    if len(answers) < 3:  # no majority among two: only "they differ or not" can be checked
+        odd, expected = ({"differ"} if odd else set()), ({"differ"} if expected else set())
+    verdict = "pass" if odd == expected else "fail"
+    record(ops_report.convention(kink_check, dtype, device, answers, found, declared, verdict))
+    assert verdict == "pass", (
+        f"{kink_check.id} ({dtype}) at {kink_check.sample!r}: frameworks split {found}; the table declares "
+        f"{sorted(expected) or 'agreement'}. Answers: "
+        + "; ".join(f"{fw}: {ops_report.summarize(a)}" for fw, a in answers.items()))
+
+
+def test_table_is_large_enough():
+    """The sweep's promise: at least 120 ops, each with a reverse-mode check."""
+    assert len(TABLE) >= 120
+    assert {c.op.name for c in CHECKS if c.mode == "rev"} == {op.name for op in TABLE}
