@@ -198,13 +198,13 @@ class OpCheck:
 
     def expectation(self, framework: str) -> Divergence | None:
         """The divergence declaring a non-value result kind for ``framework`` here, if any."""
-        odd = [d for d in self.op.divergences_for(framework, self.sample.label, self.mode) if d.kind != "value"]
-        return odd[0] if odd else None
+        found = self.op.divergences_for(framework, self.sample.label, self.mode)
+        return next((d for d in found if d.kind != "value"), None)
 
     def known_wrong(self, framework: str, dtype: str) -> Divergence | None:
         """The divergence declaring ``framework``'s values here wrong, if any."""
-        wrong = [d for d in self.op.divergences_for(framework, self.sample.label, self.mode, dtype) if d.wrong]
-        return wrong[0] if wrong else None
+        found = self.op.divergences_for(framework, self.sample.label, self.mode, dtype)
+        return next((d for d in found if d.wrong), None)
 
     def conventions(self, dtype: str) -> list[Divergence]:
         return [d for d in self.op.divergences if d.convention and d.applies(self.sample.label, self.mode, dtype)]
@@ -214,22 +214,19 @@ def _build_case(check: OpCheck) -> Case:
     op, sample = check.op, check.sample
     names, kwargs = list(sample.inputs), dict(sample.kwargs)
 
-    def fn(xp, **tensors):
+    def call(xp, **tensors):
         return op.call(xp, *(tensors[n] for n in names), **kwargs)
 
-    inputs = dict(sample.inputs)
+    fn, inputs = call, dict(sample.inputs)
     if check.mode == "order2":
         # second order of a scalar that involves every output entry: sum(w · op(x)), w drawn
-        shapes = _output_shapes(fn, sample)
-        weights = {f"w{i}": const(shape, normal()) for i, shape in enumerate(shapes)}
+        weights = {f"w{i}": const(shape, normal()) for i, shape in enumerate(_output_shapes(call, sample))}
         inputs |= weights
-        first = fn
 
-        def fn(xp, **tensors):  # noqa: F811 (the scalar wraps the op)
+        def fn(xp, **tensors):
             w = [tensors.pop(n) for n in weights]
-            outs = first(xp, **tensors)
-            outs = outs if isinstance(outs, tuple) else (outs,)
-            return sum(xp.sum(wi * o) for wi, o in zip(w, outs))
+            outs = call(xp, **tensors)
+            return sum(xp.sum(wi * o) for wi, o in zip(w, outs if isinstance(outs, tuple) else (outs,)))
 
     expect = {}
     for framework in FRAMEWORKS:

@@ -75,9 +75,6 @@ class Vocabulary:
     def __contains__(self, name: str) -> bool:
         return isinstance(self._ops.get(name), Callable)
 
-    def names(self) -> list[str]:
-        return list(self._ops)
-
 
 @dataclass(frozen=True)
 class Timed:

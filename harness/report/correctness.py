@@ -21,10 +21,7 @@ RECORDS = ("outcome", "parity")
 
 def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
     """Write ``correctness.json`` and ``correctness.md`` under ``directory``; return their paths."""
-    json_path = Path(directory) / "correctness.json"
-    md_path = json_path.with_suffix(".md")
-    md_path.write_text(render(store.save(json_path, SCHEMA, records, run)))
-    return [json_path, md_path]
+    return store.write_report(directory, "correctness", SCHEMA, records, run, render)
 
 
 def load(path: str | Path) -> dict:

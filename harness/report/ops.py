@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.cases import FRAMEWORKS
 from harness.outcome import Outcome, Parity
 from harness.report import store
 
@@ -17,7 +18,6 @@ RECORDS = ("op", "op-parity", "op-convention")
 MODE_TITLES = {"rev": "Reverse mode (VJP with a random cotangent)", "fwd": "Forward mode (JVP)",
                "order2": "Second order (HVP of sum(w · op))"}
 SYMBOL = {"pass": "✓", "known": "K", "fail": "✗", "n/a": "n/a"}
-FRAMEWORKS = ("tensorflow", "torch", "jax")
 
 
 def _values(sample) -> str:
@@ -65,7 +65,7 @@ def summarize(answer) -> str:
     """One framework's answer at a kink, short: ``x=[0, 0.5, 0.5]`` or ``error:RuntimeError``."""
     if isinstance(answer, BaseException):
         return f"error:{type(answer).__name__}"
-    return " ".join(f"{k}={'None' if v is None else np.array2string(np.asarray(v).ravel()[:8], precision=4, separator=', ')}"
+    return " ".join(f"{k}={'None' if v is None else np.array2string(np.asarray(v).ravel()[:8], precision=4, separator=', ', max_line_width=10**6)}"
                     for k, v in sorted(answer.items()))
 
 
@@ -79,10 +79,7 @@ def convention(op_check, dtype: str, device: str, answers: dict, found: list[lis
 
 def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
     """Write ``ops.json`` and ``ops.md`` under ``directory``; return their paths."""
-    json_path = Path(directory) / "ops.json"
-    md_path = json_path.with_suffix(".md")
-    md_path.write_text(render(store.save(json_path, SCHEMA, records, run)))
-    return [json_path, md_path]
+    return store.write_report(directory, "ops", SCHEMA, records, run, render)
 
 
 def load(path: str | Path) -> dict:

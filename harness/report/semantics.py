@@ -21,10 +21,7 @@ FRAMEWORKS = ("tensorflow", "torch", "jax")
 
 def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
     """Write ``semantics.json`` and ``semantics.md`` under ``directory``; return their paths."""
-    json_path = Path(directory) / "semantics.json"
-    md_path = json_path.with_suffix(".md")
-    md_path.write_text(render(store.save(json_path, SCHEMA, records, run)))
-    return [json_path, md_path]
+    return store.write_report(directory, "semantics", SCHEMA, records, run, render)
 
 
 def _short(row: pd.Series) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from harness import env
@@ -18,6 +19,15 @@ def save(path: Path, schema: str, records: list[dict], run: dict) -> dict:
     data = {"schema": schema, "conditions": env.conditions(), "run": run, "records": records}
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     return data
+
+
+def write_report(directory: str | Path, name: str, schema: str, records: list[dict], run: dict,
+                 render: Callable[[dict], str]) -> list[Path]:
+    """Save ``<name>.json`` under ``directory`` and render what was saved to ``<name>.md``; return both paths."""
+    json_path = Path(directory) / f"{name}.json"
+    md_path = json_path.with_suffix(".md")
+    md_path.write_text(render(save(json_path, schema, records, run)))
+    return [json_path, md_path]
 
 
 def read_json(path: str | Path, remake: str) -> object:

@@ -14,10 +14,10 @@ from functools import partial
 
 import numpy as np
 
+from harness.cases import FRAMEWORKS
 from harness.semantics import Behaviour, Expected, na
 from suites.semantics.grads import GRAD, jax_x64, reference_grad
 
-FRAMEWORKS = ("tensorflow", "torch", "jax")
 #: the guard inside sqrt that makes norm and std smooth at 0
 EPS = 1e-12
 
