@@ -2,7 +2,7 @@
 
 A case is a function of a NumPy-like namespace ``xp`` and named inputs, plus how to draw those
 inputs and what to ask of it (``mode``). The same function runs on NumPy in float64 (the
-reference) and on each framework. Known divergences are data on the case (:class:`Expect`), never
+reference) and on each framework. Known divergences are data on the case (:class:`~harness.expectations.Expectation`), never
 an ``if framework == ...`` in a test body.
 
 Inside a case function, ``xp.tap(name, value)`` marks an intermediate value: it returns
@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from harness.domains import Domain, signed
+from harness.expectations import VALUE, Expectation
+from harness.frameworks.registry import FRAMEWORKS
 from harness.tolerances import Tolerance
 
 #: what a case can ask of a framework (see harness.check for how each is computed)
 MODES = ("grad", "vjp", "jacobian", "jvp", "hvp", "per_target", "reuse", "model")
-FRAMEWORKS = ("tensorflow", "torch", "jax")
-DTYPES = ("float32", "float64")
 
 
 @dataclass(frozen=True)
@@ -64,26 +64,6 @@ def const(spec: Any, domain: Domain = signed) -> Input:
     return _input("const", spec, domain)
 
 
-@dataclass(frozen=True)
-class Expect:
-    """What one framework is expected to answer, and why, where that is not a plain value.
-
-    Args:
-        kind: the raw result kind: ``"value"``, ``"error:<Type>"``, or per-gradient kinds such
-            as ``"y:none"`` / ``"y:zeros"`` (see :func:`harness.outcome.classify`).
-        why: the reason, in a sentence a user can act on.
-        link: an upstream issue or document, where one exists.
-        fixable: whether the framework's idiomatic fix (zeros for unconnected sources, a
-            persistent recording) turns the raw answer into values to compare with the reference;
-            ``False`` where no such fix exists, and the check is of the raw kind alone.
-    """
-
-    kind: str
-    why: str
-    link: str = ""
-    fixable: bool = True
-
-
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so a case can key a cache
 class Case:
     """One gradient question. ``id`` is ``"<category>/<name>"`` and appears in test ids."""
@@ -94,7 +74,7 @@ class Case:
     mode: str = "grad"
     taps: tuple[str, ...] = ()
     model: str | None = None
-    expect: Mapping[str, Expect] = field(default_factory=dict)
+    expect: Mapping[str, Expectation] = field(default_factory=dict)
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
     doc: str = ""
     #: the reference's first finite-difference step, where the default would leave the domain
@@ -127,9 +107,9 @@ class Case:
         """Names differentiated against: source inputs, then taps."""
         return tuple(n for n, i in self.inputs.items() if i.role == "source") + self.taps
 
-    def expected(self, framework: str) -> Expect:
+    def expected(self, framework: str) -> Expectation:
         """The expectation for ``framework``: declared, or a plain value."""
-        return self.expect.get(framework, Expect("value", "a gradient like the reference's"))
+        return self.expect.get(framework, Expectation(VALUE, "a gradient like the reference's"))
 
     def draw(self, seed: int) -> dict[str, np.ndarray]:
         """The inputs (float64, float32-representable) for ``seed``; stable per case id."""

@@ -4,7 +4,7 @@ Flow for one case × framework × dtype: the :class:`Plan` (inputs, cotangents, 
 case and seed, shared by every framework and dtype) → the framework's *raw* answer (a value,
 ``None``s, or an error: recorded as its kind) → where the raw answer is not a plain value, the
 framework's idiomatic *fix* (zeros for unconnected sources, a persistent recording) → the fixed
-values compared with the reference → an :class:`~harness.outcome.Outcome`.
+values compared with the reference → an :class:`~harness.records.Outcome`.
 
 The reference is computed once per case and seed (it dominates the cost otherwise: a Richardson
 gradient costs ~3x a torch gradient), never once per framework or dtype.
@@ -15,13 +15,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from harness import numpy_ops, reference
 from harness.cases import Case
 from harness.frameworks.base import Adapter, Namespace, NotAvailable, Vocabulary
-from harness.outcome import Outcome, Parity, classify
+from harness.expectations import classify
+from harness.records import Outcome, Parity
 from harness.tolerances import Tolerance, for_dtype
 from harness.trees import leaves, paths
 
@@ -312,14 +314,15 @@ def parity(case: Case, results: dict[str, Result], dtype: str, device: str) -> P
 
 # -- where no reference exists: kinks and ties ----------------------------------------------------
 
-def observe(case: Case, adapter: Adapter, dtype: str, seed: int = 0) -> dict[str, np.ndarray | None] | BaseException:
-    """The framework's answer to ``case`` (with its idiomatic fix), or its error; no reference.
+def observe(case: Case, adapter: Adapter, dtype: str, seed: int = 0, *,
+            fix: bool = True) -> dict[str, np.ndarray | None] | BaseException:
+    """The framework's answer to ``case`` (with its idiomatic fix unless ``fix=False``), or its error; no reference.
 
     Raises:
         NotAvailable: the framework lacks an op the case calls.
     """
     p = plan(case, seed)
-    return _attempt(lambda: MODES[case.mode].framework(adapter, p, p.cast(dtype), bind(case), True))
+    return _attempt(lambda: MODES[case.mode].framework(adapter, p, p.cast(dtype), bind(case), fix))
 
 
 def _alike(a: dict | BaseException, b: dict | BaseException, tol: Tolerance) -> bool:
@@ -338,6 +341,12 @@ def _alike(a: dict | BaseException, b: dict | BaseException, tol: Tolerance) -> 
         if x.shape != y.shape or not np.allclose(x, y, rtol=tol.rtol, atol=tol.atol * max(scale, 1.0), equal_nan=True):
             return False
     return True
+
+
+def matches(answer: dict | BaseException, declared: Any, tol: Tolerance) -> bool:
+    """Whether a framework's answer at a kink is the declared one (a list is the gradient of ``x``)."""
+    declared = declared if isinstance(declared, dict) else {"x": declared}
+    return _alike(answer, {k: np.asarray(v, np.float64) for k, v in declared.items()}, tol)
 
 
 def groups(answers: dict[str, dict | BaseException], tol: Tolerance) -> list[list[str]]:

@@ -18,10 +18,7 @@ import sys
 from pathlib import Path
 
 from harness import env, frameworks
-from harness.report import bench, compare, correctness, semantics, store
-
-RENDERERS = {correctness.SCHEMA: correctness, semantics.SCHEMA: semantics}
-DEFAULT_RESULTS = ["results/correctness.json", "results/semantics.json"]
+from harness.report import bench, compare, kinds, store
 
 
 def latest_bench_runs(results: Path = Path("results")) -> list[Path]:
@@ -41,17 +38,15 @@ def _is_bench_run(path: Path) -> bool:
 
 
 def _report(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.results] or [Path(p) for p in DEFAULT_RESULTS if Path(p).exists()]
+    paths = [Path(p) for p in args.results] or kinds.default_paths()
     bench_runs = [p for p in paths if p.exists() and _is_bench_run(p)]
     if not args.results:
         bench_runs = latest_bench_runs()
     for path in paths:
         if path in bench_runs:
             continue
-        data = store.load(path, tuple(RENDERERS))
-        out = path.with_suffix(".md")
-        out.write_text(RENDERERS[data["schema"]].render(data))
-        print(f"{out} ({len(data['records'])} records)")
+        out, count = kinds.rerender(path)
+        print(f"{out} ({count} records)")
     if bench_runs:
         for out in bench.write(bench_runs, Path(args.out)):
             print(f"{out} (from {len(bench_runs)} run(s))")
@@ -69,6 +64,11 @@ def _bench(args: argparse.Namespace) -> int:
     except runner.BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except runner.BenchInterrupted as stop:
+        same = [f"--{k} {v}" for k in ("profile", "frameworks", "workloads", "modes", "threads", "device", "dtype")
+                if (v := getattr(args, k)) not in ("", None)]
+        print(f"{stop}; resume with: python -m harness bench {' '.join(same)} --resume", file=sys.stderr)
+        return 130
     print(f"{merged}")
     for out in bench.write(latest_bench_runs(), Path("results")):
         print(out)

@@ -11,8 +11,9 @@ import os
 import platform
 import subprocess
 
-PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "torch", "jax", "jaxlib", "numpy", "pandas",
-            "array-api-compat", "pytest", "pytest-benchmark")
+from harness.frameworks import registry
+
+PACKAGES = (*registry.PACKAGES, "numpy", "pandas", "pytest", "pytest-benchmark")
 
 
 def cpu_model() -> str:

@@ -1,5 +1,6 @@
 """The op sweep's declarations: an :class:`Op` per differentiable op, its :class:`Sample` inputs, and
-its known :class:`Divergence` s, expanded into the :class:`~harness.cases.Case` s the checker runs.
+its known divergences (:class:`~harness.expectations.Expectation` s), expanded into the
+:class:`~harness.cases.Case` s the checker runs.
 
 An op is one short declaration: its neutral name (looked up in each framework's vocabulary,
 ``xp.ops.<name>``), its samples (named shapes and the hard values where ops break), the highest
@@ -20,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.cases import DTYPES, FRAMEWORKS, Case, Expect, Input, const, source
+from harness.cases import Case, Input, const, source
+from harness.expectations import Expectation
+from harness.frameworks.registry import FRAMEWORKS
 from harness.domains import Domain, normal, signed
 from harness.tolerances import Tolerance
 
@@ -75,43 +78,24 @@ class Sample:
         return f"{self.label}({args}{extra})"
 
 
-@dataclass(frozen=True)
-class Divergence:
-    """Something known to differ for some frameworks, as data on the op.
+def at_kink(why: str, link: str = "", *, samples: tuple[str, ...] = ("kink",), **values: Any) -> tuple[Expectation, ...]:
+    """Each framework's answer at a kink or tie, where no reference exists: the gradient of the sum of the
+    op's outputs, per source (a list where the only source is ``x``), as measured and declared::
 
-    Args:
-        frameworks: the frameworks it concerns.
-        why: the reason, in a sentence a maintainer could act on.
-        link: upstream issue or documentation.
-        kind: the raw result kind those frameworks give (``x:none``, ``error:NotImplementedError``);
-            ``"value"`` where they give values.
-        wrong: their values disagree with the reference: the check is an expected failure (strict:
-            it fails loudly once the framework is fixed).
-        convention: at a non-smooth sample, these frameworks answer differently from the others.
-        samples, modes, dtypes: where it applies; empty means everywhere.
+        at_kink("d|x|/dx at 0: ...", "JAX#37820", tensorflow=[0.0], torch=[0.0], jax=[1.0])
+
+    The answers are checked exactly (NaN matches NaN); frameworks outside the largest group of equal
+    answers are the convention's odd ones out, as the reports show them.
     """
+    def key(value: Any) -> str:
+        return repr(sorted(value.items()) if isinstance(value, dict) else value)
 
-    frameworks: tuple[str, ...]
-    why: str
-    link: str = ""
-    kind: str = "value"
-    wrong: bool = False
-    convention: bool = False
-    samples: tuple[str, ...] = ()
-    modes: tuple[str, ...] = ()
-    dtypes: tuple[str, ...] = ()
-
-    def __post_init__(self):
-        unknown = set(self.frameworks) - set(FRAMEWORKS) or set(self.modes) - set(MODES) or set(self.dtypes) - set(DTYPES)
-        if unknown:
-            raise ValueError(f"divergence names unknown {sorted(unknown)}: frameworks {FRAMEWORKS}, modes {MODES}, "
-                             f"dtypes {DTYPES}")
-        if self.convention and (self.wrong or self.kind != "value"):
-            raise ValueError("a convention concerns values at a kink: drop wrong=/kind=")
-
-    def applies(self, sample: str, mode: str, dtype: str | None = None) -> bool:
-        return ((not self.samples or sample in self.samples) and (not self.modes or mode in self.modes)
-                and (dtype is None or not self.dtypes or dtype in self.dtypes))
+    sizes = {k: sum(key(v) == k for v in values.values()) for k in map(key, values.values())}
+    largest = max(sizes.values(), default=0)
+    unique_majority = list(sizes.values()).count(largest) == 1
+    return tuple(Expectation(why=why, link=link, frameworks=(fw,), value=value, samples=samples,
+                             convention=not (unique_majority and sizes[key(value)] == largest) and len(sizes) > 1)
+                 for fw, value in values.items())
 
 
 def _named_call(name: str) -> Callable[..., Any]:
@@ -141,9 +125,11 @@ class Op:
     call: Callable[..., Any] | None = None
     order: int = 2
     forward: bool = True
-    divergences: tuple[Divergence, ...] = ()
+    divergences: tuple[Expectation, ...] = ()
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
     zero: bool = False
+    #: looked up as ``xp.ops.<name>`` (no ``call``): every vocabulary must have an entry for it
+    by_name: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
         labels = [s.label for s in self.samples]
@@ -155,16 +141,21 @@ class Op:
             stray = set(d.samples) - set(labels)
             if stray:
                 raise ValueError(f"op {self.name!r}: divergence names samples {sorted(stray)} it does not have")
+            if set(d.modes) - set(MODES) or not d.frameworks:
+                raise ValueError(f"op {self.name!r}: a divergence names the frameworks it concerns and modes "
+                                 f"among {MODES}, not {d.modes}")
         if self.order not in (1, 2):
             raise ValueError(f"op {self.name!r}: order must be 1 or 2, not {self.order}")
         if self.call is None:
             object.__setattr__(self, "call", _named_call(self.name))
+            object.__setattr__(self, "by_name", True)
         if self.zero:
             object.__setattr__(self, "order", 1)
             object.__setattr__(self, "forward", False)
 
-    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None) -> list[Divergence]:
-        return [d for d in self.divergences if framework in d.frameworks and d.applies(sample, mode, dtype)]
+    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None) -> list[Expectation]:
+        return [d for d in self.divergences
+                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype)]
 
     def checks(self) -> Iterator[OpCheck]:
         """Every (sample, mode) this op is checked in."""
@@ -196,18 +187,25 @@ class OpCheck:
         """The case to run (built once, so its reference is computed once)."""
         return _build_case(self)
 
-    def expectation(self, framework: str) -> Divergence | None:
+    def expectation(self, framework: str) -> Expectation | None:
         """The divergence declaring a non-value result kind for ``framework`` here, if any."""
         found = self.op.divergences_for(framework, self.sample.label, self.mode)
         return next((d for d in found if d.kind != "value"), None)
 
-    def known_wrong(self, framework: str, dtype: str) -> Divergence | None:
+    def known_wrong(self, framework: str, dtype: str) -> Expectation | None:
         """The divergence declaring ``framework``'s values here wrong, if any."""
         found = self.op.divergences_for(framework, self.sample.label, self.mode, dtype)
         return next((d for d in found if d.wrong), None)
 
-    def conventions(self, dtype: str) -> list[Divergence]:
-        return [d for d in self.op.divergences if d.convention and d.applies(self.sample.label, self.mode, dtype)]
+    def conventions(self, dtype: str) -> list[Expectation]:
+        """What the table declares at this kink: the odd ones out (``convention=True``) and declared answers."""
+        return [d for d in self.op.divergences if (d.convention or d.value is not None)
+                and d.applies(sample=self.sample.label, mode=self.mode, dtype=dtype)]
+
+    def declared_values(self, dtype: str) -> dict[str, Expectation]:
+        """Framework -> the expectation declaring its exact answer here (see :func:`at_kink`)."""
+        return {fw: d for d in self.op.divergences if d.value is not None
+                and d.applies(sample=self.sample.label, mode=self.mode, dtype=dtype) for fw in d.frameworks}
 
 
 def _build_case(check: OpCheck) -> Case:
@@ -232,9 +230,15 @@ def _build_case(check: OpCheck) -> Case:
     for framework in FRAMEWORKS:
         d = check.expectation(framework)
         if d is not None:
-            expect[framework] = Expect(d.kind, d.why, d.link, fixable=not d.kind.startswith("error:"))
+            expect[framework] = Expectation(d.kind, d.why, d.link, fixable=not d.kind.startswith("error:"))
 
-    return Case(f"{op.name}/{sample.label}-{check.mode}", fn, inputs, mode=CASE_MODE[check.mode], expect=expect,
+    # at the kink of an elementwise op or a reduction the answer is read as a derivative (the gradient of
+    # the sum of the outputs), so a declared convention reads like the documented one: d|x|/dx at 0 is 0
+    # or 1, not a random multiple. Sorts, pools and scans keep the random cotangent: with ones, every
+    # routing of a tie gives the same sum
+    as_derivative = not sample.smooth and op.family in ("unary", "binary", "reduction") and op.name != "cummax"
+    mode = "grad" if as_derivative else CASE_MODE[check.mode]
+    return Case(f"{op.name}/{sample.label}-{check.mode}", fn, inputs, mode=mode, expect=expect,
                 tolerances=dict(op.tolerances), doc=repr(sample), step=sample.step)
 
 

@@ -3,13 +3,14 @@
 A :class:`Behaviour` is one row of the semantics report: a situation (an unwatched tensor, a
 reused tape, ``abs`` at 0), and per framework a small function that *observes* the raw answer
 (a gradient array, ``None``, or an exception, with any warnings raised or logged on the way), the
-:class:`Expected` answer with its reason, and the idiomatic *fix*, whose values are checked
+expected answer (an :class:`~harness.expectations.Expectation`) with its reason, and the idiomatic *fix*, whose values are checked
 against the float64 reference. The functions live with the scenarios (``suites/semantics``) and
 import their framework themselves; this module only runs and judges them.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Callable, Mapping
@@ -18,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from harness.cases import FRAMEWORKS
+from harness.expectations import NA, NONE, VALUE, Expectation, not_characterized
+from harness.frameworks.registry import FRAMEWORKS, REGISTRY
+from harness.records import BehaviourRecord
 from harness.reference import Estimate
 from harness.check import compare
 from harness.tolerances import for_dtype
 
-NA = "n/a"
 
 
 @dataclass(frozen=True)
@@ -48,35 +50,6 @@ class Observed:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class Expected:
-    """The answer a framework is expected to give, and why.
-
-    Args:
-        kind: ``"value"``, ``"none"``, ``"error:<Type>"``, or ``"n/a"`` (no such concept here).
-        why: the reason, in a sentence a user can act on.
-        value: where the number is the behaviour (a convention at a kink, an accumulated
-            ``.grad``), the expected values; NaN matches NaN.
-        dtype: the expected dtype of the gradient, where that is the behaviour.
-        type: the expected Python type name of the gradient object (``IndexedSlices``).
-        warns: a substring that must appear among the warnings raised or logged.
-        link: an upstream issue or document.
-    """
-
-    kind: str
-    why: str
-    value: Any = None
-    dtype: str | None = None
-    type: str | None = None
-    warns: str | None = None
-    link: str = ""
-
-
-def na(why: str) -> Expected:
-    """A framework with no such concept, and the reason."""
-    return Expected(NA, why)
-
-
 @dataclass(frozen=True, eq=False)
 class Behaviour:
     """One row: a situation, each framework's expected raw answer, and the verified fix.
@@ -89,7 +62,7 @@ class Behaviour:
 
     id: str
     title: str
-    expect: Mapping[str, Expected]
+    expect: Mapping[str, Expectation]
     observe: Mapping[str, Callable[[], Any]]
     fix: str
     fixed: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
@@ -99,8 +72,6 @@ class Behaviour:
     def __post_init__(self):
         if self.id.count("/") != 1:
             raise ValueError(f"behaviour id {self.id!r} must read '<section>/<name>'")
-        if set(self.expect) != set(FRAMEWORKS):
-            raise ValueError(f"{self.id}: expect must name every framework {FRAMEWORKS} (use na(why) where none applies)")
         for fw, exp in self.expect.items():
             if exp.kind != NA and fw not in self.observe:
                 raise ValueError(f"{self.id}: {fw} is expected {exp.kind!r} but has no observe function")
@@ -110,6 +81,10 @@ class Behaviour:
     @property
     def section(self) -> str:
         return self.id.split("/")[0]
+
+    def expected(self, framework: str) -> Expectation:
+        """The declared answer for ``framework``; "not characterized" where the row does not name it."""
+        return self.expect.get(framework) or not_characterized(framework)
 
 
 class _LogCapture(logging.Handler):
@@ -124,7 +99,7 @@ class _LogCapture(logging.Handler):
 def observe(fn: Callable[[], Any]) -> Observed:
     """Run an observe function and classify what it did (never raises for the framework's errors)."""
     capture = _LogCapture()
-    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "jax")]
+    loggers = [logging.getLogger(name) for f in REGISTRY for name in f.loggers]
     for logger in loggers:
         logger.addHandler(capture)
     try:
@@ -158,7 +133,7 @@ def _dense(raw: Any) -> Any:
     return raw
 
 
-def judge(observed: Observed, expected: Expected) -> list[str]:
+def judge(observed: Observed, expected: Expectation) -> list[str]:
     """What differs between the observation and the expectation (empty: as expected)."""
     problems = []
     if observed.kind != expected.kind:
@@ -171,10 +146,10 @@ def judge(observed: Observed, expected: Expected) -> list[str]:
         # tight enough to tell torch's float32 logsumexp (0.49998546) from 0.5
         if got.shape != want.shape or not np.allclose(got, want, rtol=1e-6, atol=1e-7, equal_nan=True):
             problems.append(f"value {np.array2string(got, precision=6)}, expected {np.array2string(want, precision=6)}")
-    if expected.dtype is not None and observed.dtype != expected.dtype:
-        problems.append(f"dtype {observed.dtype or 'none'}, expected {expected.dtype}")
-    if expected.type is not None and observed.type != expected.type:
-        problems.append(f"gradient type {observed.type or 'none'}, expected {expected.type}")
+    if expected.grad_dtype is not None and observed.dtype != expected.grad_dtype:
+        problems.append(f"dtype {observed.dtype or 'none'}, expected {expected.grad_dtype}")
+    if expected.grad_type is not None and observed.type != expected.grad_type:
+        problems.append(f"gradient type {observed.type or 'none'}, expected {expected.grad_type}")
     if expected.warns is not None and not any(expected.warns in w for w in observed.warnings):
         problems.append(f"no warning containing {expected.warns!r} (saw {list(observed.warnings) or 'none'})")
     return problems
@@ -187,26 +162,24 @@ def verify_fix(values: Any, ref: Estimate, dtype: str = "float64") -> tuple[bool
 
 
 def record(behaviour: Behaviour, framework: str, observed: Observed | None, problems: list[str],
-           fix_ok: bool | None, fix_detail: str) -> dict[str, Any]:
-    """The plain record of one behaviour on one framework, for results/semantics.*."""
-    expected = behaviour.expect[framework]
-    return {
-        "record": "behaviour", "id": behaviour.id, "section": behaviour.section, "title": behaviour.title,
-        "framework": framework, "expected": expected.kind, "why": expected.why, "link": expected.link,
-        "observed": observed.summary() if observed else NA,
-        "detail": "; ".join(filter(None, [observed.detail, *observed.warnings])) if observed else "",
-        "fix": behaviour.fix, "fix_verified": fix_ok, "fix_detail": fix_detail or behaviour.no_reference,
-        "verdict": NA if observed is None else ("pass" if not problems else "fail"), "message": "; ".join(problems),
-    }
+           fix_ok: bool | None, fix_detail: str) -> BehaviourRecord:
+    """The record of one behaviour on one framework, for results/semantics.*."""
+    expected = behaviour.expected(framework)
+    return BehaviourRecord(
+        id=behaviour.id, section=behaviour.section, title=behaviour.title, framework=framework,
+        expected=expected.kind, why=expected.why, link=expected.link, observed=observed.summary() if observed else NA,
+        detail="; ".join(filter(None, [observed.detail, *observed.warnings])) if observed else "",
+        fix=behaviour.fix, fix_verified=fix_ok, fix_detail=fix_detail or behaviour.no_reference,
+        verdict=NA if observed is None else ("pass" if not problems else "fail"), message="; ".join(problems))
 
 
-def evaluate(behaviour: Behaviour, framework: str) -> tuple[dict[str, Any], list[str]]:
+def evaluate(behaviour: Behaviour, framework: str) -> tuple[BehaviourRecord, list[str]]:
     """Observe, judge and verify the fix of one behaviour on one framework.
 
     Returns:
         The record for the report, and the problems found (empty: the row holds as stated).
     """
-    expected = behaviour.expect[framework]
+    expected = behaviour.expected(framework)
     if expected.kind == NA:
         return record(behaviour, framework, None, [], None, ""), []
     observed = observe(behaviour.observe[framework])
@@ -221,3 +194,71 @@ def evaluate(behaviour: Behaviour, framework: str) -> tuple[dict[str, Any], list
         if not fix_ok:
             problems.append(f"fix not verified against the reference: {fix_detail}")
     return record(behaviour, framework, observed, problems, fix_ok, fix_detail), problems
+
+
+# -- rows written once: against the adapters' namespaces, or generated from the op table ---------
+
+def gradient_in(framework: str, fn: Callable[[Any, Any], Any], x: Any, dtype: str = "float32") -> Any:
+    """The raw gradient of ``sum(fn(xp, x))`` w.r.t. ``x``, asked of the framework the idiomatic way (its
+    adapter: a ``tf.Variable`` on a tape, a torch leaf with ``requires_grad``, ``jax.vjp``); may be None or raise."""
+    from harness import frameworks  # the adapters import their framework lazily, on first use
+
+    return frameworks.load(framework).vjp(lambda xp, x: fn(xp, x), {"x": np.asarray(x, dtype)}, ["x"])["x"]
+
+
+def reference_of(fn: Callable[[Any, Any], Any], x: Any) -> Estimate:
+    """The float64 finite-difference gradient of ``sum(fn(numpy, x))``."""
+    from harness import reference
+    from harness.check import NUMPY
+
+    point = {"x": np.asarray(x, np.float64)}
+    return reference.gradient(lambda p: np.atleast_1d(np.sum(fn(NUMPY, p["x"]))), point, ["x"])["x"]
+
+
+def written_once(fn: Callable[[Any, Any], Any], x: Any, dtype: str = "float32",
+                 frameworks: tuple[str, ...] = FRAMEWORKS) -> dict[str, Callable[[], Any]]:
+    """Observe functions: the same neutral ``fn(xp, x)`` asked of each framework."""
+    return {fw: functools.partial(gradient_in, fw, fn, x, dtype) for fw in frameworks}
+
+
+def _kink_answer(op_check: Any, framework: str, source: str) -> Any:
+    from harness import check, frameworks
+
+    answer = check.observe(op_check.case, frameworks.load(framework), "float32", fix=False)
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer[source]
+
+
+def from_op_table(op_check: Any, title: str, *, id: str, fix: str, source: str = "x",
+                  fixed: Callable[[Any, Any], Any] | None = None, missing: str = "") -> Behaviour:
+    """A semantics row generated from a kink or tie of the op table, where its facts are declared once:
+    each framework's answer (``at_kink``), its raw kind (a ``none``) and the reasons.
+
+    Args:
+        op_check: the op table's check at the kink (its sample's given values are the point).
+        title, id, fix: the row's presentation (``id`` reads ``<section>/<name>``).
+        source: which gradient the row shows.
+        fixed: ``fixed(xp, x)``, the idiomatic fix, verified against the float64 reference at the same point.
+        missing: why the frameworks the op table gives no answer for have no such op (n/a); without it
+            they read "not characterized".
+    """
+    declared = op_check.declared_values("float32")
+    if not declared:
+        raise ValueError(f"{op_check.id}: the op table declares no answers here (use at_kink on the op)")
+    expect = {}
+    for fw, d in declared.items():
+        raw = op_check.expectation(fw)
+        if raw is not None and raw.kind == f"{source}:{NONE}":
+            expect[fw] = Expectation(NONE, raw.why, raw.link)
+        else:
+            expect[fw] = Expectation(VALUE, d.why, d.link, value=d.value[source] if isinstance(d.value, dict) else d.value)
+    if missing:
+        expect |= {fw: Expectation(NA, missing) for fw in FRAMEWORKS if fw not in expect}
+    x = op_check.sample.inputs[source].values
+    return Behaviour(
+        id, title, expect,
+        {fw: functools.partial(_kink_answer, op_check, fw, source) for fw in declared}, fix=fix,
+        fixed=written_once(fixed, x, "float64", tuple(declared)) if fixed else {},
+        reference=functools.partial(reference_of, fixed, x) if fixed else None,
+        no_reference="" if fixed else "a kink or tie: no derivative exists, so no reference (declared on the op table)")

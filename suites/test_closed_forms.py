@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness import check
+from harness.pytest_plugin import over
 from suites.cases import REGISTRY
 from suites.test_gradients import checked
 
@@ -40,6 +41,7 @@ CLOSED_FORMS = {
 CASES = [REGISTRY[case_id] for case_id in CLOSED_FORMS]
 
 
+@over(CASES, frameworks=True, dtypes=True)
 def test_closed_form(case, framework, dtype, device, grad_seed):
     result = checked(case, framework, dtype, device, grad_seed)
     assert result.comparison is not None, result.outcome.message

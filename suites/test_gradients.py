@@ -7,12 +7,10 @@ import functools
 
 import pytest
 
-from conftest import load_adapter
 from harness import check
 from harness.cases import Case
+from harness.pytest_plugin import load_adapter, over
 from suites.cases import REGISTRY
-
-CASES = REGISTRY
 
 
 @functools.cache
@@ -30,12 +28,14 @@ def assert_outcome(result: check.Result, *, case: Case) -> None:
                     pytrace=False)
 
 
+@over(REGISTRY, frameworks=True, dtypes=True)
 def test_gradient(case, framework, dtype, device, grad_seed, record):
     result = checked(case, framework, dtype, device, grad_seed)
     record(result.outcome)
     assert_outcome(result, case=case)
 
 
+@over(REGISTRY, dtypes=True)
 def test_frameworks_agree(case, dtype, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:

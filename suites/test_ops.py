@@ -11,11 +11,11 @@ import functools
 
 import pytest
 
-from conftest import load_adapter
 from harness import check
 from harness.frameworks.base import NotAvailable
 from harness.optable import OpCheck
-from harness.report import ops as ops_report
+from harness.pytest_plugin import load_adapter, over
+from harness.records import OpCheckRecord, OpConvention, OpParity, summarize
 from harness.tolerances import for_dtype
 from suites.ops import TABLE
 
@@ -46,20 +46,27 @@ def observed(op_check: OpCheck, framework: str, dtype: str, device: str, seed: i
         return exc
 
 
+def op_id(op_check: OpCheck) -> str:
+    return f"ops/{op_check.id}"
+
+
+@over(CHECKS, args=("op_check",), frameworks=True, dtypes=True, ids=op_id,
+      known_wrong=lambda c, framework, dtype: c.known_wrong(framework, dtype))
 def test_op(op_check, framework, dtype, device, grad_seed, record):
     result = checked(op_check, framework, dtype, device, grad_seed)
     if isinstance(result, NotAvailable):
-        record(ops_report.unavailable(op_check, framework, dtype, device, str(result)))
+        record(OpCheckRecord.unavailable(op_check, framework, dtype, device, str(result)))
         pytest.skip(f"n/a: {result}")
     known = op_check.known_wrong(framework, dtype)
     composite = sweep_adapter(framework, device).xp.ops.composites.get(op_check.op.name, "")
-    record(ops_report.checked(op_check, result.outcome, known, composite))
+    record(OpCheckRecord.checked(op_check, result.outcome, known, composite))
     o = result.outcome
     if o.verdict != "pass":
         pytest.fail(f"{op_check.id} on {o.framework} {o.version} ({o.dtype}, {o.device}) at {op_check.sample!r}: "
                     f"{o.message}" + (f"\n  raw error: {o.raw_error}" if o.raw_error else ""), pytrace=False)
 
 
+@over(CHECKS, args=("op_check",), dtypes=True, ids=op_id)
 def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:
@@ -74,10 +81,11 @@ def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_framew
     if len(results) < 2:
         pytest.skip(f"parity needs two frameworks with this op; here: {sorted(results) or 'none'}")
     agreement = check.parity(op_check.case, results, dtype, device)
-    record(ops_report.parity(op_check, agreement))
+    record(OpParity.of(op_check, agreement))
     assert agreement.verdict == "pass", f"{op_check.id} ({dtype}): {agreement.message}"
 
 
+@over(KINKS, args=("kink_check",), dtypes=True, ids=op_id)
 def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks, record):
     answers, missing = {}, {}
     for name in selected_frameworks:
@@ -91,18 +99,25 @@ def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks
             answers[name] = answer
     if len(answers) < 2:
         pytest.skip(f"a convention needs two frameworks with this op; here: {sorted(answers) or 'none'}")
-    found = check.groups(answers, for_dtype(dtype))
+    tol = for_dtype(dtype)
+    found = check.groups(answers, tol)
     odd = check.odd_ones_out(found)
     declared = kink_check.conventions(dtype)
-    expected = {fw for d in declared for fw in d.frameworks} & set(answers)
-    if len(answers) < 3:  # no majority among two: only "they differ or not" can be checked
+    expected = {fw for d in declared if d.convention for fw in d.frameworks} & set(answers)
+    values = kink_check.declared_values(dtype)
+    # where the table declares a framework's exact answer, that is the check; the split is then shown, not judged
+    wrong_values = sorted(fw for fw, d in values.items() if fw in answers and not check.matches(answers[fw], d.value, tol))
+    if values:
+        odd, expected = set(wrong_values), set()
+    elif len(answers) < 3:  # no majority among two: only "they differ or not" can be checked
         odd, expected = ({"differ"} if odd else set()), ({"differ"} if expected else set())
     verdict = "pass" if odd == expected else "fail"
-    record(ops_report.convention(kink_check, dtype, device, answers, found, declared, verdict))
+    record(OpConvention.of(kink_check, dtype, device, answers, found, declared, verdict))
     assert verdict == "pass", (
         f"{kink_check.id} ({dtype}) at {kink_check.sample!r}: frameworks split {found}; the table declares "
-        f"{sorted(expected) or 'agreement'}. Answers: "
-        + "; ".join(f"{fw}: {ops_report.summarize(a)}" for fw, a in answers.items()))
+        + (f"values that {wrong_values} no longer give: " + "; ".join(f"{fw} {values[fw].value}" for fw in wrong_values)
+           if values else f"{sorted(expected) or 'agreement'}")
+        + ". Answers: " + "; ".join(f"{fw}: {summarize(a)}" for fw, a in answers.items()))
 
 
 def test_table_is_large_enough():

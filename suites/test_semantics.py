@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_adapter
 from harness import semantics
-from suites.semantics import BEHAVIOURS  # noqa: F401 (conftest parametrizes over module.BEHAVIOURS)
+from harness.pytest_plugin import load_adapter, over
+from suites.semantics import BEHAVIOURS
 
 
+@over(BEHAVIOURS, args=("behaviour",), frameworks=True)
 def test_behaviour(behaviour, framework, record):
-    expected = behaviour.expect[framework]
+    expected = behaviour.expected(framework)
     if expected.kind == semantics.NA:
         row, _ = semantics.evaluate(behaviour, framework)
         record(row)

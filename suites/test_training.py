@@ -4,19 +4,21 @@ for step, and the converging runs end at the least-squares answer. Ids read
 
 from __future__ import annotations
 
-from conftest import load_adapter
 from harness import training
-from suites.semantics.training import CONVERGE_TOL, TRAINERS, TRAININGS, trajectory_rtol  # noqa: F401 (TRAININGS parametrizes)
+from harness.pytest_plugin import load_adapter, over
+from harness.records import TrainingRecord
+from suites.semantics.training import CONVERGE_TOL, TRAINERS, TRAININGS, trajectory_rtol
 
 
+@over(TRAININGS, args=("run", "framework", "method"), dtypes=True,
+      ids=lambda item: f"training/{item[0].name}-{item[1]}-{item[2]}")
 def test_training_parity(run, framework, method, dtype, record):
     load_adapter(framework, "cpu")  # skips with the reason where the framework is not installed
     trajectory = TRAINERS[framework][method](run, dtype, method)
     rtol = trajectory_rtol(method, dtype)
     verdict = training.judge(run, trajectory, rtol=rtol, converge_tol=CONVERGE_TOL[dtype])
-    record({"record": "training", "run": run.name, "doc": run.doc, "framework": framework, "method": method, "dtype": dtype,
-            "steps": run.steps, "max_trajectory_diff": verdict.max_trajectory_diff,
-            "relative_diff": verdict.relative_diff, "final_vs_closed_form": verdict.final_vs_closed_form,
-            "tolerance": f"rtol {rtol:g}", "verdict": "pass" if verdict.passed else "fail",
-            "message": verdict.message})
+    record(TrainingRecord(run=run.name, doc=run.doc, framework=framework, method=method, dtype=dtype, steps=run.steps,
+                          max_trajectory_diff=verdict.max_trajectory_diff, relative_diff=verdict.relative_diff,
+                          final_vs_closed_form=verdict.final_vs_closed_form, tolerance=f"rtol {rtol:g}",
+                          verdict="pass" if verdict.passed else "fail", message=verdict.message))
     assert verdict.passed, f"{run.name} on {framework} ({method}, {dtype}): {verdict.message}"

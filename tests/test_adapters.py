@@ -7,7 +7,7 @@ import pytest
 from harness import frameworks
 from harness.frameworks.base import FrameworkUnavailable
 
-pytestmark = pytest.mark.parametrize("framework", list(frameworks.KNOWN))
+pytestmark = pytest.mark.parametrize("framework", frameworks.FRAMEWORKS)
 
 X = np.array([1.0, -2.0, 0.5])
 
@@ -75,11 +75,16 @@ def test_unknown_framework_names_the_choices(framework):
 
 
 def test_missing_framework_names_the_install(framework, monkeypatch):
-    module, cls, package = frameworks.KNOWN[framework]
-    monkeypatch.setitem(frameworks.KNOWN, framework, ("harness.frameworks.not_a_module", cls, package))
+    from dataclasses import replace
+
+    from harness.frameworks import registry
+
+    entry = registry.BY_NAME[framework]
+    broken = replace(entry, adapter="harness.frameworks.not_a_module:" + entry.adapter.split(":")[1])
+    monkeypatch.setitem(registry.BY_NAME, framework, broken)
     frameworks.adapter_class.cache_clear()
     try:
-        with pytest.raises(FrameworkUnavailable, match=f"pip install {package.split()[0]}"):
+        with pytest.raises(FrameworkUnavailable, match=f"pip install {entry.install.split()[0]}"):
             frameworks.adapter_class(framework)
     finally:
         frameworks.adapter_class.cache_clear()

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from harness.cases import Case, Expect, Registry, const, source
+from harness.expectations import Expectation
+from harness.cases import Case, Registry, const, source
 from harness.domains import positive
 
 
@@ -16,7 +17,7 @@ def square(xp, x):
     (dict(mode="sideways"), "unknown mode"),
     (dict(inputs={"x": const((2,))}), "nothing to differentiate"),
     (dict(taps=("x",)), "share a name"),
-    (dict(expect={"mxnet": Expect("value", "")}), "unknown frameworks"),
+    (dict(expect={"mxnet": Expectation("value", "")}), "unknown frameworks"),
     (dict(mode="model"), "go together"),
     (dict(mode="model", model="dense"), "needs const inputs 'x'"),
 ])

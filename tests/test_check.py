@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from harness import check
-from harness.cases import Case, Expect, source
-from harness.outcome import classify
+from harness.expectations import Expectation
+from harness.cases import Case, source
+from harness.expectations import classify
 from suites.cases import REGISTRY
 
 
@@ -30,7 +31,7 @@ def test_tap_probe_gives_gradient_wrt_intermediate():
 def test_changing_one_expected_behaviour_fails_that_row(adapter):
     case = REGISTRY["disconnected/unused-source"]
     assert check.run(case, adapter, "float64").outcome.verdict == "pass"
-    wrong = dataclasses.replace(case, expect={**case.expect, adapter.name: Expect("value", "pretend it is connected")})
+    wrong = dataclasses.replace(case, expect={**case.expect, adapter.name: Expectation("value", "pretend it is connected")})
     outcome = check.run(wrong, adapter, "float64").outcome
     assert outcome.verdict == "fail"
     assert outcome.case == "disconnected/unused-source" and "expected 'value'" in outcome.message

@@ -3,10 +3,12 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from harness.report import correctness
+from harness.records import from_dict
+from harness.report import correctness, kinds
 
 RUN = {"args": [], "seed": 0, "device": "cpu", "dtypes": ["float32", "float64"], "frameworks": ["torch", "jax"],
        "wall_seconds": 1.5}
@@ -45,9 +47,9 @@ def test_markdown_shows_cells_conditions_and_failures():
 
 
 def test_write_then_load_round_trips(tmp_path):
-    paths = correctness.write(RECORDS, RUN, tmp_path)
+    paths = kinds.write(correctness, RECORDS, RUN, tmp_path)
     assert [p.name for p in paths] == ["correctness.json", "correctness.md"]
-    assert correctness.load(paths[0])["records"] == RECORDS
+    assert kinds.load(paths[0])["records"] == RECORDS
 
 
 @pytest.mark.parametrize("content,message", [
@@ -63,7 +65,7 @@ def test_cli_report_gives_one_line_error_for_bad_file(tmp_path, content, message
 
 
 def test_cli_report_rerenders_markdown(tmp_path):
-    json_path, md_path = correctness.write(RECORDS, RUN, tmp_path)
+    json_path, md_path = kinds.write(correctness, RECORDS, RUN, tmp_path)
     md_path.unlink()
     proc = subprocess.run([sys.executable, "-m", "harness", "report", str(json_path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -99,3 +101,20 @@ def test_semantics_page_shows_summary_sections_and_training():
         "unconnected/default", "✓ none", "✗ value [0.] float64", "n/a", "✓"]
     assert "> ✗ torch: kind 'value', expected 'error:RuntimeError'" in md
     assert "- **d-line**: a line" in md and "2.50e-16" in md and "4.90e-10" in md
+
+
+@pytest.mark.parametrize("module", kinds.REPORTS.values(), ids=lambda m: m.NAME)
+def test_every_committed_results_file_rebuilds_its_records_and_rerenders(module, tmp_path):
+    """Each stored record is a known dataclass (no stray keys), and `python -m harness report` re-renders
+    every report kind from its JSON alone (ops.json included)."""
+    committed = Path(__file__).resolve().parent.parent / "results" / f"{module.NAME}.json"
+    if not committed.exists():
+        pytest.skip(f"{committed} is not committed")
+    data = kinds.load(committed)
+    for record in data["records"][:200]:
+        assert from_dict(record).to_dict() == {**dict.fromkeys(from_dict(record).to_dict()), **record}
+    copy = tmp_path / committed.name
+    copy.write_text(committed.read_text())
+    proc = subprocess.run([sys.executable, "-m", "harness", "report", str(copy)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert copy.with_suffix(".md").read_text() == module.render(data)

@@ -6,7 +6,8 @@ import dataclasses
 import pytest
 
 from harness import semantics
-from harness.frameworks import FrameworkError, adapter_class
+from harness.expectations import NA
+from harness.frameworks import FRAMEWORKS, FrameworkError, adapter_class
 from suites.semantics import BEHAVIOURS
 
 
@@ -19,7 +20,7 @@ def available(framework: str) -> bool:
 
 
 def test_changing_one_expectation_fails_exactly_that_row():
-    frameworks = [fw for fw in ("tensorflow", "torch", "jax") if available(fw)]
+    frameworks = [fw for fw in FRAMEWORKS if available(fw)]
     if "torch" not in frameworks:
         pytest.skip("needs torch, whose row is the one changed")
     target = next(b for b in BEHAVIOURS if b.id == "accumulation/backward-twice")
@@ -32,9 +33,15 @@ def test_changing_one_expectation_fails_exactly_that_row():
     assert "value [8.], expected [4.]" in failing[0][2][0]
 
 
-def test_behaviour_rejects_a_missing_framework_or_reference():
+def test_a_framework_a_row_does_not_name_reads_not_characterized():
     row = BEHAVIOURS[0]
-    with pytest.raises(ValueError, match="must name every framework"):
-        dataclasses.replace(row, expect={"torch": row.expect["torch"]})
+    only_torch = dataclasses.replace(row, expect={"torch": row.expect["torch"]},
+                                     observe={"torch": row.observe["torch"]})
+    record, problems = semantics.evaluate(only_torch, "jax")
+    assert (record.verdict, record.expected, problems) == (NA, NA, [])
+    assert record.why.startswith("not characterized for jax")
+
+
+def test_behaviour_rejects_a_missing_reference():
     with pytest.raises(ValueError, match="no_reference"):
-        dataclasses.replace(row, reference=None)
+        dataclasses.replace(BEHAVIOURS[0], reference=None)

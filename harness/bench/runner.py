@@ -2,7 +2,8 @@
 
 1. Every workload size of the profile is verified across frameworks (and against the float64
    reference at its smallest size) in this process; the results go to ``<stamp>-verify.jsonl``.
-2. Each framework is timed by ``pytest suites/bench/test_workloads.py`` in a fresh process with
+2. Each framework is timed by ``pytest harness/bench/worker.py`` (inside the installed package, so
+   this works from any directory) in a fresh process with
    the same thread count and CPU affinity, appending each measurement to ``<stamp>.jsonl`` as it
    is taken (a rich progress bar follows that log).
 3. The log becomes ``results/bench/<machine>/<stamp>.json`` in pytest-benchmark's format (so
@@ -15,6 +16,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -23,12 +25,12 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness import env, frameworks
-from harness.bench import log, verify
+from harness.bench import log, verify, worker
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
 
-#: the benchmark module, relative to the repository root where `tox -e bench` runs
-SUITE = Path("suites/bench/test_workloads.py")
+#: the benchmark module: part of the package, so an installed gradparity can run it from anywhere
+SUITE = Path(worker.__file__)
 #: pytest-benchmark settings of a run: warm-up on, at least 5 rounds, up to 0.1 s of timing each (0.25 s took 4 min 58 s here with no less noise)
 BENCHMARK_ARGS = ["--benchmark-enable", "--benchmark-only", "--benchmark-warmup=on",
                   "--benchmark-min-rounds=5", "--benchmark-max-time=0.1"]
@@ -36,6 +38,19 @@ BENCHMARK_ARGS = ["--benchmark-enable", "--benchmark-only", "--benchmark-warmup=
 
 class BenchError(ValueError):
     """A bad request (unknown workload, GPU absent...), with the fix in the message."""
+
+
+class BenchInterrupted(Exception):
+    """Ctrl-C during a run: what was measured is kept (``kept`` measurements, merged into ``merged``)."""
+
+    def __init__(self, kept: int, log_path: Path, merged: Path):
+        super().__init__(f"interrupted: {kept} measurements kept in {log_path} (merged into {merged})")
+        self.kept, self.log_path, self.merged = kept, log_path, merged
+
+
+def run_logs(out_dir: Path) -> list[Path]:
+    """The run logs of one machine, oldest first: ``<stamp>.jsonl`` (not the ``-verify`` logs beside them)."""
+    return sorted(p for p in out_dir.glob("*.jsonl") if re.fullmatch(r"\d{8}T\d{6}Z", p.stem))
 
 
 def machine_dir(results: Path) -> Path:
@@ -63,20 +78,38 @@ def run(*, profile: str = "quick", framework_names: list[str] | None = None, wor
         resume: bool = False, results: Path = Path("results")) -> Path:
     """Run the benchmark; return the path of the merged pytest-benchmark JSON."""
     names = workloads or list(WORKLOADS)
-    framework_names = framework_names or list(frameworks.KNOWN)
+    framework_names = framework_names or list(frameworks.FRAMEWORKS)
     modes = modes or ["eager", "compiled"]
     check_request(names, framework_names, device)
-    if not SUITE.exists():
-        raise BenchError(f"{SUITE} not found under {Path.cwd()}: run `python -m harness bench` from the repository root")
     out_dir = machine_dir(results)
     out_dir.mkdir(parents=True, exist_ok=True)
-    logs = sorted(out_dir.glob("*[0-9].jsonl"))
+    logs = run_logs(out_dir)
     if resume and logs:
         log_path = logs[-1]
     else:
         log_path = out_dir / f"{datetime.datetime.now(datetime.timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
     verify_path = log_path.with_name(log_path.stem + "-verify.jsonl")
+    workers: list[subprocess.Popen] = []
+    try:
+        failures = _measure(profile, names, framework_names, modes, threads, device, dtype, log_path, verify_path,
+                            workers)
+    except KeyboardInterrupt:
+        for worker_process in workers:
+            if worker_process.poll() is None:
+                worker_process.terminate()  # its measurements so far are already on disk
+                worker_process.wait()
+        raise BenchInterrupted(len(log.read(log_path)), log_path, merge(log_path)) from None
+    merged = merge(log_path)
+    if failures:
+        print(f"some benchmarks failed: {', '.join(failures)}; the measurements taken are kept in {log_path}",
+              file=sys.stderr)
+    return merged
 
+
+def _measure(profile: str, names: list[str], framework_names: list[str], modes: list[str], threads: int, device: str,
+             dtype: str, log_path: Path, verify_path: Path, workers: list[subprocess.Popen]) -> list[str]:
+    """Verify, then time each framework in its own process (each started one is appended to ``workers``, so
+    Ctrl-C can stop it); return the frameworks whose process failed."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         cases = [(c, i == 0) for n in names for i, c in enumerate(WORKLOADS[n].cases(profile))]
         task = bar.add_task("verifying gradients across frameworks", total=len(cases))
@@ -89,7 +122,10 @@ def run(*, profile: str = "quick", framework_names: list[str] | None = None, wor
         for name in framework_names:
             total = expected_count(profile, names, name, modes)
             task = bar.add_task(f"timing {name}", total=total)
-            command = [sys.executable, "-m", "pytest", str(SUITE), "-q", "-p", "no:xdist",
+            # -c devnull: the worker is configured by these flags alone, not by whatever project the
+            # current directory belongs to
+            command = [sys.executable, "-m", "pytest", str(SUITE), "-q", "-c", os.devnull, "--rootdir", str(log_path.parent),
+                       "-p", "harness.pytest_plugin", "-p", "no:xdist",
                        "-p", "no:cacheprovider", "--framework", name, "--device", device, "--threads", str(threads),
                        "--bench-profile", profile, "--bench-workloads", ",".join(names), "--bench-modes",
                        ",".join(modes), "--bench-dtype", dtype, "--bench-log", str(log_path), "--bench-resume",
@@ -97,17 +133,14 @@ def run(*, profile: str = "quick", framework_names: list[str] | None = None, wor
             output = log_path.with_name(f"{log_path.stem}-{name}.log").open("w")
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+            workers.append(process)
             while process.poll() is None:
                 time.sleep(1.0)
                 bar.update(task, completed=sum(1 for r in log.read(log_path) if r["extra_info"]["framework"] == name))
             bar.update(task, completed=total)
             if process.returncode not in (0, 5):
                 failures.append(f"{name} (exit {process.returncode}, see {output.name})")
-    merged = merge(log_path)
-    if failures:
-        print(f"some benchmarks failed: {', '.join(failures)}; the measurements taken are kept in {log_path}",
-              file=sys.stderr)
-    return merged
+    return failures
 
 
 def merge(log_path: Path) -> Path:

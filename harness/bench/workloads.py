@@ -17,6 +17,7 @@ import numpy as np
 
 from harness.cases import Case, const, source
 from harness.domains import Domain, normal, uniform
+from harness.frameworks.registry import FRAMEWORKS
 
 
 def logsumexp(xp, a, axis):
@@ -235,7 +236,7 @@ WORKLOADS = {w.name: w for w in [
              "ADBench/GradBench GMM objective, n = 1000, gradient w.r.t. alphas, means, icf"),
     Workload("dlstm", dlstm_case, {"quick": [(2, 4), (2, 8)], "full": [(2, 1024), (4, 1024), (2, 4096), (4, 4096)]},
              "ADBench/GradBench D-LSTM objective, 14-letter alphabet, Python loop over characters",
-             leave_out={"full": {(fw, "compiled"): UNROLLED for fw in ("tensorflow", "torch", "jax")}}),
+             leave_out={"full": {(fw, "compiled"): UNROLLED for fw in FRAMEWORKS}}),
     Workload("cnn", cnn_case, {"quick": [(10,), (34,)], "full": [(10,), (34,), (66,), (130,)]},
              "two 3×3 convolutions (NHWC), average pooling, a dense head; batch 8, image side swept"),
     Workload("attention", attention_case, {"quick": [(16,), (128,)], "full": [(16,), (64,), (256,), (1024,)]},

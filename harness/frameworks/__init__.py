@@ -10,18 +10,12 @@ import functools
 import importlib
 
 from harness.frameworks.base import (Adapter, DeviceUnavailable, FrameworkError, FrameworkUnavailable,
-                                     Namespace, UnknownFramework)
+                                     Namespace, UnknownFramework, Vocabulary)
+from harness.frameworks.registry import ALIASES, BY_NAME, FRAMEWORKS, LABELS, REGISTRY, Framework
 
 __all__ = ["Adapter", "DeviceUnavailable", "FrameworkError", "FrameworkUnavailable", "Namespace",
-           "UnknownFramework", "KNOWN", "canonical", "load", "parse_list"]
-
-#: canonical name -> (adapter module, adapter class, what to pip install)
-KNOWN: dict[str, tuple[str, str, str]] = {
-    "tensorflow": ("harness.frameworks.tf_adapter", "TensorFlowAdapter", "tensorflow-cpu"),
-    "torch": ("harness.frameworks.torch_adapter", "TorchAdapter", "torch==2.13.0 array-api-compat"),
-    "jax": ("harness.frameworks.jax_adapter", "JaxAdapter", "jax"),
-}
-ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
+           "UnknownFramework", "Framework", "REGISTRY", "FRAMEWORKS", "LABELS", "canonical", "load",
+           "parse_list", "vocabulary"]
 
 
 def canonical(name: str) -> str:
@@ -31,15 +25,16 @@ def canonical(name: str) -> str:
         UnknownFramework: ``name`` is not a framework we know.
     """
     key = ALIASES.get(name.strip().lower(), name.strip().lower())
-    if key not in KNOWN:
-        raise UnknownFramework(f"unknown framework {name!r}: choose from {', '.join(KNOWN)} (or tf, pytorch)")
+    if key not in BY_NAME:
+        raise UnknownFramework(f"unknown framework {name!r}: choose from {', '.join(FRAMEWORKS)} "
+                               f"(or {', '.join(ALIASES)})")
     return key
 
 
 def parse_list(text: str | None) -> list[str]:
     """``"torch,jax"`` -> ``["torch", "jax"]``; empty or ``None`` -> every known framework."""
     if not text:
-        return list(KNOWN)
+        return list(FRAMEWORKS)
     names = [canonical(part) for part in text.split(",") if part.strip()]
     return list(dict.fromkeys(names))
 
@@ -52,12 +47,21 @@ def adapter_class(name: str) -> type[Adapter]:
         UnknownFramework: not a framework we know.
         FrameworkUnavailable: known, but its import fails here (not installed, or broken).
     """
-    name = canonical(name)
-    module, cls, package = KNOWN[name]
+    framework = BY_NAME[canonical(name)]
+    module, cls = framework.adapter.split(":")
     try:
         return getattr(importlib.import_module(module), cls)
     except ImportError as exc:
-        raise FrameworkUnavailable(f"{name} is not importable here ({exc}): pip install {package}") from None
+        raise FrameworkUnavailable(f"{framework.name} is not importable here ({exc}): "
+                                   f"pip install {framework.install}") from None
+
+
+@functools.cache
+def vocabulary(name: str) -> Vocabulary:
+    """Framework ``name``'s op vocabulary (imports the framework; raises as :func:`adapter_class`)."""
+    framework = BY_NAME[canonical(name)]
+    adapter_class(framework.name)  # the clear FrameworkUnavailable, before the vocabulary's own import
+    return importlib.import_module(framework.vocabulary).VOCABULARY
 
 
 @functools.cache

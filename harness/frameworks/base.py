@@ -42,6 +42,13 @@ class NotAvailable(FrameworkError, AttributeError):
     """An op of the sweep's vocabulary that this framework does not have (the message says why)."""
 
 
+class UnknownOp(FrameworkError, KeyError):
+    """A name no vocabulary entry declares: a typo or a missing entry, so a bug, never "n/a"."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
 @dataclass(frozen=True)
 class Missing:
     """A vocabulary entry for an op the framework lacks, with the reason a user would want."""
@@ -54,7 +61,8 @@ class Vocabulary:
 
     Every entry calls the framework's own op (``tf.math.erf``, ``torch.special.erf``,
     ``jax.scipy.special.erf``); where a framework has no such op the entry is :class:`Missing`, and
-    asking for it raises :class:`NotAvailable` with the reason, so the check reads "n/a".
+    asking for it raises :class:`NotAvailable` with the reason, so the check reads "n/a". A name
+    with no entry at all raises :class:`UnknownOp`: a typo must fail, not skip.
     """
 
     def __init__(self, framework: str, ops: Mapping[str, Callable[..., Any] | Missing],
@@ -65,15 +73,23 @@ class Vocabulary:
         self.composites = dict(composites or {})
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("__"):  # copy/pickle probes: not op names
+            raise AttributeError(name)
         entry = self.__dict__["_ops"].get(name)
         if entry is None:
-            raise NotAvailable(f"{self._framework} has no {name!r} in gradparity's op vocabulary")
+            raise UnknownOp(f"{self._framework}'s op vocabulary has no entry {name!r}: add it to "
+                            f"{self._framework}'s *_ops.py (Missing(why) if the framework lacks the op)")
         if isinstance(entry, Missing):
             raise NotAvailable(f"{self._framework} has no {name}: {entry.why}")
         return entry
 
     def __contains__(self, name: str) -> bool:
         return isinstance(self._ops.get(name), Callable)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name with an entry, available or :class:`Missing`."""
+        return frozenset(self._ops)
 
 
 @dataclass(frozen=True)

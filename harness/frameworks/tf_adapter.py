@@ -37,7 +37,8 @@ def _conv2d(x, w):
     return tf.nn.conv2d(x, w, strides=1, padding="VALID")
 
 
-XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg(), conv2d=_conv2d, ops=tf_ops.VOCABULARY)
+XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg(), conv2d=_conv2d,
+               astype=tf.cast, ops=tf_ops.VOCABULARY)
 
 
 def _unconnected(zero: bool) -> tf.UnconnectedGradients:

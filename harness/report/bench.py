@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.frameworks import registry
 from harness.report import store
 from harness.report.store import ResultsFileError
 
@@ -118,7 +119,7 @@ def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
     lines = []
     for m in machines:
         packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items()
-                             if k in ("tensorflow", "tensorflow-cpu", "torch", "jax", "jaxlib", "numpy"))
+                             if k in (*registry.PACKAGES, "numpy"))
         lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}, {m['cores']} usable cores; {packages}; "
                      f"commit {m['commit']}; {m['date']}")
     if not frame.empty and "process_peak_rss_bytes" in frame:
@@ -172,7 +173,9 @@ def plots(frame: pd.DataFrame) -> list[tuple[str, str]]:
         sizes = list(dict.fromkeys(group["case"]))
         for (framework, mode), line in group.groupby(["framework", "mode"]):
             line = line.set_index("case").reindex(sizes)
-            ax.plot(range(len(sizes)), line["median"], marker="o", label=f"{framework} {mode}")
+            # one colour per framework (the registry's), one line style per mode, in every plot
+            ax.plot(range(len(sizes)), line["median"], marker="o", label=f"{framework} {mode}",
+                    color=registry.COLOURS.get(framework), linestyle="-" if mode == "eager" else "--")
         ax.set_yscale("log")
         ax.set_xticks(range(len(sizes)), [s.split("/", 1)[1] for s in sizes], rotation=20, fontsize=7)
         ax.set_ylabel("forward+backward, s (log)")

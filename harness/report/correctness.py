@@ -8,25 +8,15 @@ difference between frameworks.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from harness.report import store
 
 SCHEMA = "gradparity/correctness/1"
+#: the files it writes under the results directory: <NAME>.json and <NAME>.md
+NAME = "correctness"
 #: the record types this report renders
 RECORDS = ("outcome", "parity")
-
-
-def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
-    """Write ``correctness.json`` and ``correctness.md`` under ``directory``; return their paths."""
-    return store.write_report(directory, "correctness", SCHEMA, records, run, render)
-
-
-def load(path: str | Path) -> dict:
-    """Read a correctness.json (raises :class:`~harness.report.store.ResultsFileError`)."""
-    return store.load(path, SCHEMA)
 
 
 def _cell(group: pd.DataFrame) -> str:

@@ -3,88 +3,22 @@ the conventions at kinks, and every disagreement found, each with how to reprodu
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import fields
 
-import numpy as np
 import pandas as pd
 
-from harness.cases import FRAMEWORKS
-from harness.outcome import Outcome, Parity
+from harness.frameworks.registry import FRAMEWORKS, LABELS
+from harness.records import OpCheckRecord, OpConvention, OpParity
 from harness.report import store
 
 SCHEMA = "gradparity/ops/1"
+#: the files it writes under the results directory: <NAME>.json and <NAME>.md
+NAME = "ops"
 #: the record types this report renders
 RECORDS = ("op", "op-parity", "op-convention")
 MODE_TITLES = {"rev": "Reverse mode (VJP with a random cotangent)", "fwd": "Forward mode (JVP)",
                "order2": "Second order (HVP of sum(w · op))"}
 SYMBOL = {"pass": "✓", "known": "K", "fail": "✗", "n/a": "n/a"}
-
-
-def _values(sample) -> str:
-    """The sample's given inputs, written out (drawn ones by shape and domain)."""
-    parts = []
-    for name, spec in sample.inputs.items():
-        shown = np.array2string(spec.values, separator=", ") if spec.values is not None else repr(spec)
-        parts.append(f"{name}={shown}")
-    parts += [f"{k}={v!r}" for k, v in sample.kwargs.items()]
-    return ", ".join(parts).replace("\n", "")
-
-
-def _base(op_check, framework: str | None, dtype: str, device: str) -> dict:
-    return {"op": op_check.op.name, "family": op_check.op.family, "sample": op_check.sample.label,
-            "mode": op_check.mode, "id": op_check.id, "inputs": _values(op_check.sample),
-            "framework": framework, "dtype": dtype, "device": device}
-
-
-def unavailable(op_check, framework: str, dtype: str, device: str, why: str) -> dict:
-    """The record of an op a framework lacks."""
-    return {"record": "op", **_base(op_check, framework, dtype, device), "verdict": "n/a", "why": why}
-
-
-def checked(op_check, outcome: Outcome, known, composite: str = "") -> dict:
-    """The record of one check; ``known`` is the declared divergence of wrong values, if any."""
-    o = outcome.to_dict()
-    verdict = "known" if known is not None and o["verdict"] == "fail" else o["verdict"]
-    expectation = op_check.expectation(outcome.framework)
-    why = known.why if known is not None else (expectation.why if expectation else "")
-    link = known.link if known is not None else (expectation.link if expectation else "")
-    keep = ("version", "kind", "expected_kind", "max_abs_err", "max_rel_err", "worst_ratio", "worst_at",
-            "tolerance", "message", "raw_error")
-    return {"record": "op", **_base(op_check, outcome.framework, outcome.dtype, outcome.device),
-            **{k: o[k] for k in keep}, "verdict": verdict, "why": why, "link": link, "composite": composite}
-
-
-def parity(op_check, agreement: Parity) -> dict:
-    """The record of the frameworks compared with each other at a smooth sample."""
-    return {"record": "op-parity", **_base(op_check, None, agreement.dtype, agreement.device),
-            "frameworks": agreement.frameworks, "max_abs_diff": agreement.max_abs_diff,
-            "worst_ratio": agreement.worst_ratio, "verdict": agreement.verdict, "message": agreement.message}
-
-
-def summarize(answer) -> str:
-    """One framework's answer at a kink, short: ``x=[0, 0.5, 0.5]`` or ``error:RuntimeError``."""
-    if isinstance(answer, BaseException):
-        return f"error:{type(answer).__name__}"
-    return " ".join(f"{k}={'None' if v is None else np.array2string(np.asarray(v).ravel()[:8], precision=4, separator=', ', max_line_width=10**6)}"
-                    for k, v in sorted(answer.items()))
-
-
-def convention(op_check, dtype: str, device: str, answers: dict, found: list[list[str]], declared, verdict: str) -> dict:
-    """The record of the frameworks' answers at a kink or tie, and what the table declares."""
-    return {"record": "op-convention", **_base(op_check, None, dtype, device),
-            "answers": {fw: summarize(a) for fw, a in answers.items()}, "groups": found,
-            "declared": [{"frameworks": list(d.frameworks), "why": d.why, "link": d.link} for d in declared],
-            "verdict": verdict}
-
-
-def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
-    """Write ``ops.json`` and ``ops.md`` under ``directory``; return their paths."""
-    return store.write_report(directory, "ops", SCHEMA, records, run, render)
-
-
-def load(path: str | Path) -> dict:
-    """Read an ops.json (raises :class:`~harness.report.store.ResultsFileError`)."""
-    return store.load(path, SCHEMA)
 
 
 def _cell(group: pd.DataFrame) -> str:
@@ -97,10 +31,10 @@ def _cell(group: pd.DataFrame) -> str:
 
 
 def _mode_table(checks: pd.DataFrame) -> str:
-    checks = checks.assign(column=checks["framework"].map({"tensorflow": "TF", "torch": "torch", "jax": "JAX"})
+    checks = checks.assign(column=checks["framework"].map(LABELS)
                            + " " + checks["dtype"].str.replace("float", "f"))
     table = checks.groupby(["family", "op", "column"], sort=False).apply(_cell, include_groups=False).unstack("column")
-    order = [c for fw in ("TF", "torch", "JAX") for c in (f"{fw} f32", f"{fw} f64") if c in table.columns]
+    order = [c for fw in (LABELS[f] for f in FRAMEWORKS) for c in (f"{fw} f32", f"{fw} f64") if c in table.columns]
     return table[order].fillna("—").reset_index().to_markdown(index=False)
 
 
@@ -115,9 +49,9 @@ def render(data: dict) -> str:
              *store.header(data), ""]
     if records.empty or "record" not in records:
         return "\n".join(lines + ["No op checks were recorded.", ""])
-    checks = records[records["record"] == "op"]
-    par = records[records["record"] == "op-parity"]
-    conv = records[records["record"] == "op-convention"]
+    # every field of its record type as a column, so a run without one kind of record still renders
+    checks, par, conv = (records[records["record"] == cls.TAG].reindex(columns=[f.name for f in fields(cls)])
+                         for cls in (OpCheckRecord, OpParity, OpConvention))
     counts = checks["verdict"].value_counts()
     by_family = checks.groupby("family", sort=False)["op"].nunique()
     lines += [

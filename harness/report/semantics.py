@@ -7,21 +7,16 @@ idiomatic fix and whether it matched the float64 reference; then the training-pa
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from harness.frameworks.registry import FRAMEWORKS
 from harness.report import store
 
 SCHEMA = "gradparity/semantics/1"
+#: the files it writes under the results directory: <NAME>.json and <NAME>.md
+NAME = "semantics"
 #: the record types this report renders
 RECORDS = ("behaviour", "training")
-FRAMEWORKS = ("tensorflow", "torch", "jax")
-
-
-def write(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
-    """Write ``semantics.json`` and ``semantics.md`` under ``directory``; return their paths."""
-    return store.write_report(directory, "semantics", SCHEMA, records, run, render)
 
 
 def _short(row: pd.Series) -> str:

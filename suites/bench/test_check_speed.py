@@ -14,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_adapter
 from harness import check, gradcheck
+from harness.frameworks import FRAMEWORKS
+from harness.pytest_plugin import load_adapter
 from suites.cases import REGISTRY
 
 DTYPES = ("float32", "float64")
 
 
-@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_checks_per_second(benchmark, framework):
     adapter = load_adapter(framework, "cpu")
 
@@ -45,7 +46,7 @@ def test_reference_for_every_case(benchmark):
     benchmark.extra_info["cases"] = len(refs)
 
 
-@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_gradcheck_400_elements(benchmark, framework):
     xp = load_adapter(framework, "cpu").xp
     x = np.random.default_rng(0).uniform(-2.0, 2.0, 400)

@@ -6,7 +6,8 @@ differentiation. ``float(...)`` of a value is not the same: under ``jax.grad`` i
 (measured with JAX 0.10), recorded as its own case.
 """
 
-from harness.cases import Case, Expect, source
+from harness.expectations import Expectation
+from harness.cases import Case, source
 from harness.domains import away_from, positive, uniform
 
 
@@ -58,7 +59,7 @@ CASES = [
     Case("control/while-shrink", halve_until_small, {"x": source((3,), uniform(0.2, 1.0))}),
     Case("control/per-element-branches", elementwise_branches, {"x": source((5,), away_from(0))}),
     Case("control/float-of-value", branch_on_float, {"x": source([0.5, 1.25, -0.25])},
-         expect={"jax": Expect("error:ConcretizationTypeError",
+         expect={"jax": Expectation("error:ConcretizationTypeError",
                                "under jax.grad a value is a tracer and float() needs a concrete number; "
                                "branch on a comparison (x > 0) or use jax.lax.cond",
                                "https://docs.jax.dev/en/latest/errors.html#jax.errors.ConcretizationTypeError",

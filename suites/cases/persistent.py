@@ -7,7 +7,8 @@ on the second gradient; JAX has nothing to release. The fix (a persistent record
 checked against the reference.
 """
 
-from harness.cases import Case, Expect, source
+from harness.expectations import Expectation
+from harness.cases import Case, source
 
 
 def square_then_square(xp, x):
@@ -16,10 +17,10 @@ def square_then_square(xp, x):
 
 
 REUSE = {
-    "tensorflow": Expect("error:RuntimeError", "a non-persistent GradientTape gives one set of gradients; "
+    "tensorflow": Expectation("error:RuntimeError", "a non-persistent GradientTape gives one set of gradients; "
                          "use tf.GradientTape(persistent=True)",
                          "https://www.tensorflow.org/api_docs/python/tf/GradientTape"),
-    "torch": Expect("error:RuntimeError", "the first backward frees the graph's saved tensors; "
+    "torch": Expectation("error:RuntimeError", "the first backward frees the graph's saved tensors; "
                     "pass retain_graph=True", "https://pytorch.org/docs/stable/generated/torch.autograd.grad.html"),
 }
 

@@ -1,17 +1,21 @@
 """Binary elementwise ops, with broadcasting (a row and a scalar against a matrix), hard pairs
 (overflowing intermediates, branch cuts) and ties or undefined points as conventions."""
 
-from harness.domains import away_from, positive, signed, uniform
-from harness.optable import Divergence, Op, pairwise
+import numpy as np
 
-TF, TORCH, JAX = "tensorflow", "torch", "jax"
+from harness.domains import away_from, positive, signed, uniform
+from harness.expectations import divergence
+from harness.optable import Op, at_kink, pairwise
+from harness.frameworks.registry import JAX, TF, TORCH
+
 #: |x / y| in (1.09, 1.95): trunc and floor of the ratio are constant, so fmod and friends are smooth
 SMOOTH = ("matrix", "broadcast-row", "broadcast-scalar")
 QUOTIENT_X, QUOTIENT_Y = away_from(0.0, gap=2.3, spread=1.4), uniform(1.9, 2.1)
 #: |x - y| >= 0.2 with either larger: maximum and minimum are smooth at every drawn pair
 APART_X, APART_Y = away_from(0.0, gap=0.5, spread=0.5), uniform(-0.3, 0.3)
-TIE_TO_X = Divergence((TF,), "at a tie TF gives the whole gradient to x, torch and JAX split it 1/2 : 1/2",
-                      "JAX#37821", convention=True)
+TIE_TO_X = at_kink("at a tie TF gives the whole gradient to x, torch and JAX split it 1/2 : 1/2", "JAX#37821",
+                   tensorflow={"x": [1.0, 1.0], "y": [0.0, 0.0]}, torch={"x": [0.5, 0.5], "y": [0.5, 0.5]},
+                   jax={"x": [0.5, 0.5], "y": [0.5, 0.5]})
 
 
 def binary(name, dx=signed, dy=signed, *, hard=None, ties=None, step=None, y_constant=False, order=2,
@@ -21,12 +25,12 @@ def binary(name, dx=signed, dy=signed, *, hard=None, ties=None, step=None, y_con
 
 
 def x_zero_convention(op, derivative):
-    return Divergence((TF,), f"TF defines d{op}/dx = 0 where x == 0 (its gradient masks x == 0), where the "
+    return divergence((TF,), f"TF defines d{op}/dx = 0 where x == 0 (its gradient masks x == 0), where the "
                       f"derivative is {derivative}: wrong at x = 0, y > 0 where the function is smooth",
                       wrong=True, samples=("hard",))
 
 
-AT_ZERO_ZERO = Divergence((TF, TORCH, JAX), "at x = 0 with log(y) = -inf: TF answers 0 for both, torch 0 and "
+AT_ZERO_ZERO = divergence((TF, TORCH, JAX), "at x = 0 with log(y) = -inf: TF answers 0 for both, torch 0 and "
                           "NaN, JAX -inf and NaN", convention=True)
 
 
@@ -37,25 +41,28 @@ OPS = [
     binary("divide", dy=away_from(0.0), hard=([1.0, -1.0], [1e-3, -1e-3]), step=2 ** -20),
     binary("pow", positive, uniform(-2, 2), hard=([1e-3, 2.0], [3.0, 1e-4]), step=2 ** -16,
            ties=([0.0, 0.0, -2.0], [2.0, 0.0, 3.0]), divergences=[
-               Divergence((TF, TORCH, JAX), "0**0 w.r.t. x: TF and JAX NaN, torch 0; (-2)**3 w.r.t. y (log of a "
-                          "negative base): TF 0, torch and JAX NaN", convention=True)]),
+               *at_kink("0**0 w.r.t. x: TF and JAX NaN (0·x^-1), torch special-cases exponent 0 and answers 0; "
+                        "(-2)**3 w.r.t. y (log of a negative base): TF 0, torch and JAX NaN",
+                        tensorflow={"x": [0.0, np.nan, 12.0], "y": [0.0, 0.0, 0.0]},
+                        torch={"x": [0.0, 0.0, 12.0], "y": [0.0, 0.0, np.nan]},
+                        jax={"x": [0.0, np.nan, 12.0], "y": [0.0, 0.0, np.nan]})]),
     binary("atan2", away_from(0.0), away_from(0.0), hard=([1e-6, -1e-6], [-1.0, -1.0]), step=2 ** -24,
            ties=([0.0], [0.0]), divergences=[
-               Divergence((TORCH,), "atan2(0, 0): torch answers 0, TF and JAX NaN", convention=True)]),
-    binary("maximum", APART_X, APART_Y, ties=([0.5, -1.0], [0.5, -1.0]), order=1, divergences=[TIE_TO_X]),
-    binary("minimum", APART_X, APART_Y, ties=([0.5, -1.0], [0.5, -1.0]), order=1, divergences=[TIE_TO_X]),
+               divergence((TORCH,), "atan2(0, 0): torch answers 0, TF and JAX NaN", convention=True)]),
+    binary("maximum", APART_X, APART_Y, ties=([0.5, -1.0], [0.5, -1.0]), order=1, divergences=TIE_TO_X),
+    binary("minimum", APART_X, APART_Y, ties=([0.5, -1.0], [0.5, -1.0]), order=1, divergences=TIE_TO_X),
     binary("hypot", away_from(0.0), away_from(0.0), hard=([1e20, -2e20], [1e20, 1e20]), ties=([0.0], [0.0]),
-           divergences=[Divergence((TF, JAX), "the gradient x / hypot(x, y) is 0 at x = y = 1e20 in float32 "
+           divergences=[divergence((TF, JAX), "the gradient x / hypot(x, y) is 0 at x = y = 1e20 in float32 "
                                    "(torch: 0.707): the squares overflow on the way", wrong=True,
                                    samples=("hard",), dtypes=("float32",)),
-                        Divergence((JAX,), "hypot(0, 0): JAX answers a finite value, TF and torch NaN", convention=True)]),
+                        divergence((JAX,), "hypot(0, 0): JAX answers a finite value, TF and torch NaN", convention=True)]),
     binary("fmod", QUOTIENT_X, QUOTIENT_Y, ties=([4.0, -4.0], [2.0, 2.0]), order=1, divergences=[
-        Divergence((TF,), "TF registers no gradient for TruncateMod (tf.truncatemod): tape.gradient raises "
+        divergence((TF,), "TF registers no gradient for TruncateMod (tf.truncatemod): tape.gradient raises "
                    "LookupError; tf.math.floormod has one", kind="error:LookupError", samples=SMOOTH),
-        Divergence((TF,), "TF raises (no gradient for TruncateMod)", convention=True)]),
+        divergence((TF,), "TF raises (no gradient for TruncateMod)", convention=True)]),
     binary("remainder", QUOTIENT_X, QUOTIENT_Y, ties=([4.0, -4.0], [2.0, 2.0]), order=1),
     binary("logaddexp", uniform(-3, 3), uniform(-3, 3), hard=([100.0, -100.0], [100.0, 100.0]), step=2 ** -12,
-           divergences=[Divergence((TF,), "tnp.logaddexp's gradient at x == y is 1 for each input instead of "
+           divergences=[divergence((TF,), "tnp.logaddexp's gradient at x == y is 1 for each input instead of "
                                    "1/2: its max(x, y) branch passes the whole gradient to both at a tie",
                                    wrong=True, samples=("hard",))]),
     binary("xlogy", signed, positive, hard=([0.0, 1e-3], [1e-6, 1e-6]), step=2 ** -30, ties=([0.0], [0.0]),
@@ -64,12 +71,12 @@ OPS = [
            ties=([0.0], [-1.0]), divergences=[x_zero_convention("xlog1py", "log1p(y)"), AT_ZERO_ZERO]),
     binary("squared_difference", hard=([1e15, -1e15], [-1e15, 1e15])),
     binary("copysign", away_from(0.0), away_from(0.0), y_constant=True, ties=([0.0, 0.5], [1.0, 0.0]), order=1,
-           divergences=[Divergence((JAX,), "copysign(0, 1) w.r.t. x: JAX answers the cotangent (sign 1), torch 0 "
+           divergences=[divergence((JAX,), "copysign(0, 1) w.r.t. x: JAX answers the cotangent (sign 1), torch 0 "
                                    "(TF has no copysign)", convention=True)]),
     binary("floor_divide", QUOTIENT_X, QUOTIENT_Y, ties=([4.0], [2.0]), zero=True, divergences=[
-        Divergence((TF,), "TF registers no gradient for FloorDiv: None for both inputs", kind="x:none,y:none",
+        divergence((TF,), "TF registers no gradient for FloorDiv: None for both inputs", kind="x:none,y:none",
                    samples=SMOOTH),
-        Divergence((TORCH,), "torch: 'derivative for aten::floor_divide is not implemented'",
+        divergence((TORCH,), "torch: 'derivative for aten::floor_divide is not implemented'",
                    kind="error:RuntimeError", samples=SMOOTH),
-        Divergence((TORCH,), "torch raises (no derivative for floor_divide)", convention=True)]),
+        divergence((TORCH,), "torch raises (no derivative for floor_divide)", convention=True)]),
 ]

@@ -6,9 +6,10 @@ import numpy as np
 
 from harness.cases import source
 from harness.domains import graded, invertible, normal, spd
-from harness.optable import B, M, S, Divergence, Op, given, sample
+from harness.expectations import divergence
+from harness.optable import B, M, S, Op, given, sample
+from harness.frameworks.registry import TF, TORCH
 
-TF, TORCH, JAX = "tensorflow", "torch", "jax"
 SINGULAR = [[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.0, 1.0, 3.0]]
 REPEATED = np.diag([1.0, 1.0, 2.0])
 
@@ -38,7 +39,7 @@ OPS = [
            sample("batched", a=source((B, M, S)), b=source((B, S, M))),
            sample("broadcast", a=source((B, M, S)), b=source((S, M))),
            sample("vector-matrix", a=source((S,)), b=source((S, M))), divergences=[
-               Divergence((TF,), "tf.linalg.matmul needs rank >= 2 (NumPy, torch and JAX promote a vector)",
+               divergence((TF,), "tf.linalg.matmul needs rank >= 2 (NumPy, torch and JAX promote a vector)",
                           kind="error:InvalidArgumentError", samples=("vector-matrix",))]),
     linalg("einsum", sample("matmul", a=source((M, S)), b=source((S, M)), kwargs={"spec": "ij,jk->ik"}),
            sample("inner", a=source((M, S)), b=source((M, S)), kwargs={"spec": "ij,ij->"}),
@@ -48,9 +49,9 @@ OPS = [
            sample("batched", a=source((B, M, M), invertible()), b=source((B, M, 2)))),
     linalg("inv", *square()),
     linalg("det", *square(), sample("singular", a=source(given(SINGULAR))), divergences=[
-        Divergence((TF,), "TF's det gradient is det·inv(a)ᵀ: at a singular matrix the inverse fails "
+        divergence((TF,), "TF's det gradient is det·inv(a)ᵀ: at a singular matrix the inverse fails "
                    "(the gradient, the adjugate, exists)", kind="error:InvalidArgumentError", samples=("singular",)),
-        Divergence((TORCH,), "torch answers a zero gradient at a singular matrix where the adjugate is not zero "
+        divergence((TORCH,), "torch answers a zero gradient at a singular matrix where the adjugate is not zero "
                    "(rank n-1: adj has rank 1); JAX gets it right", wrong=True, samples=("singular",),
                    modes=("rev", "fwd"))]),
     linalg("logabsdet", *square()),
@@ -60,7 +61,7 @@ OPS = [
            sample("batched", a=source((B, S, M)))),
     linalg("eigh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigh"), divergences=[
-               Divergence((TF,), "eigenvectors of a repeated eigenvalue have no derivative: torch and JAX answer "
+               divergence((TF,), "eigenvectors of a repeated eigenvalue have no derivative: torch and JAX answer "
                           "NaN, TF finite numbers", convention=True)]),
     linalg("eigvalsh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigvalsh"), order=1),

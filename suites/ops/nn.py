@@ -6,9 +6,10 @@ import numpy as np
 
 from harness.cases import const, source
 from harness.domains import bernoulli, probabilities, uniform
-from harness.optable import B, M, S, Divergence, Op, given, sample
+from harness.expectations import divergence
+from harness.optable import B, M, S, Op, given, sample
+from harness.frameworks.registry import JAX, TF, TORCH
 
-TF, TORCH, JAX = "tensorflow", "torch", "jax"
 #: values 0.5 apart in shuffled order: no near-ties for a finite difference to cross (pools, sort)
 DISTINCT = np.random.default_rng(7).permutation(60) / 2.0
 LARGE_LOGITS = [[1000.0, 1000.0, -1000.0], [0.0, 1.0, 2.0]]
@@ -17,15 +18,15 @@ TIED_POOL = np.array([[1.0, 5.0, 0.0, 2.0], [5.0, 2.0, 1.0, 3.0],
                       [0.0, 1.0, 4.0, 4.0], [2.0, 3.0, 1.0, 0.0]])[None, :, :, None]
 
 
-DILATED_FLOAT64 = Divergence((TF,), "TF's CPU Conv2DBackpropInput kernel rejects dilation > 1 in float64 "
+DILATED_FLOAT64 = divergence((TF,), "TF's CPU Conv2DBackpropInput kernel rejects dilation > 1 in float64 "
                              "(float32 works)", wrong=True, samples=("dilation-2",), dtypes=("float64",),
                              modes=("rev",))
-MOMENTS = Divergence((TF,), "tf.nn.moments computes the variance around stop_gradient(mean): first derivatives are "
+MOMENTS = divergence((TF,), "tf.nn.moments computes the variance around stop_gradient(mean): first derivatives are "
                      "right (d var / d mean = 0 at the mean) but second derivatives are not", wrong=True,
                      modes=("order2",))
-LINEAR_BETA = [MOMENTS, Divergence((TF,), "beta enters linearly, so its second derivative is absent: TF answers None",
+LINEAR_BETA = [MOMENTS, divergence((TF,), "beta enters linearly, so its second derivative is absent: TF answers None",
                           kind="beta:none", modes=("order2",)),
-               Divergence((TORCH,), "beta enters linearly, so its second derivative is absent: torch.autograd.grad "
+               divergence((TORCH,), "beta enters linearly, so its second derivative is absent: torch.autograd.grad "
                           "raises unless allow_unused=True", kind="error:RuntimeError", modes=("order2",))]
 
 
@@ -52,7 +53,7 @@ OPS = [
        sample("large", x=source(given(LARGE_LOGITS)), step=2 ** -14, second_order=False)),
     nn("softmax_cross_entropy", sample("logits", logits=source((M, S), uniform(-3, 3)), labels=const((M, S), probabilities())),
        sample("labels-too", logits=source((M, S), uniform(-3, 3)), labels=source((M, S), probabilities())),
-       divergences=[Divergence((TF,), "the mixed second derivative d²/dlabels dlogits of "
+       divergences=[divergence((TF,), "the mixed second derivative d²/dlabels dlogits of "
                                "tf.nn.softmax_cross_entropy_with_logits is 0 (it is -1 on the diagonal block): "
                                "TF's gradient for the labels is not differentiable w.r.t. the logits", wrong=True,
                                samples=("labels-too",), modes=("order2",))]),
@@ -78,16 +79,16 @@ OPS = [
     nn("batch_norm", sample("batch", x=source((S, M)), gamma=source((M,)), beta=source((M,))), divergences=LINEAR_BETA),
     nn("embedding", sample("repeated-ids", table=source((S, M)), kwargs={"ids": np.array([[0, 2], [2, 4]])}), order=1),
     nn("attention", sample("heads", q=source((B, 4, 2, 3)), k=source((B, 4, 2, 3)), v=source((B, 4, 2, 3))),
-       divergences=[Divergence((TORCH,), "torch's CPU scaled_dot_product_attention dispatches to a flash kernel "
+       divergences=[divergence((TORCH,), "torch's CPU scaled_dot_product_attention dispatches to a flash kernel "
                                "with no forward-mode derivative", kind="error:NotImplementedError", modes=("fwd", "order2")),
-                    Divergence((JAX,), "jax.nn.dot_product_attention in float64 is good to ~4e-6 relative, not "
+                    divergence((JAX,), "jax.nn.dot_product_attention in float64 is good to ~4e-6 relative, not "
                                "float64's ~1e-12", wrong=True, dtypes=("float64",), modes=("rev", "fwd")),
-                    Divergence((TF,), "keras.ops.dot_product_attention's forward mode in float64 is off by ~4e-7 "
+                    divergence((TF,), "keras.ops.dot_product_attention's forward mode in float64 is off by ~4e-7 "
                                "relative (its reverse mode is exact)", wrong=True, dtypes=("float64",), modes=("fwd",))]),
     nn("dropout", sample("fixed-mask", x=source((M, S)), mask=const((M, S), bernoulli(0.5)), kwargs={"rate": 0.5}),
        order=1),
     nn("l2_normalize", sample("rows", x=source((M, S)), kwargs={"axis": -1}),
        sample("zero-row", x=source(given([[0.0, 0.0, 0.0]])), kwargs={"axis": -1}, smooth=False), divergences=[
-           Divergence((TF, TORCH, JAX), "normalizing the zero vector: TF clamps the squared norm at 1e-12 (gradient "
+           divergence((TF, TORCH, JAX), "normalizing the zero vector: TF clamps the squared norm at 1e-12 (gradient "
                       "~1e6·g), torch the norm at 1e-12 (~1e12·g), JAX divides by 0 (NaN)", convention=True)]),
 ]

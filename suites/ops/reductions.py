@@ -5,9 +5,10 @@ import numpy as np
 
 from harness.cases import source
 from harness.domains import away_from, signed, uniform
-from harness.optable import S, Divergence, Op, given, reducing, sample, scanning
+from harness.expectations import divergence
+from harness.optable import S, Op, at_kink, given, reducing, sample, scanning
+from harness.frameworks.registry import FRAMEWORKS, JAX, TF, TORCH
 
-TF, TORCH, JAX = "tensorflow", "torch", "jax"
 TIES = [[1.0, 3.0, 3.0, 2.0], [2.0, 2.0, 2.0, 2.0]]
 WITH_ZEROS = [[0.0, 2.0, 3.0, -1.5], [0.0, 0.0, 1.5, 2.0]]
 
@@ -38,33 +39,39 @@ OPS = [
     reduction("mean", order=1),
     reduction("prod", away_from(0.0, gap=0.5, spread=0.7),
               extra=[sample("zeros", x=source(given(WITH_ZEROS)), kwargs={"axis": -1})], divergences=[
-                  Divergence((TF,), "the second derivative of tf.reduce_prod is 0 where a row holds two zeros "
+                  divergence((TF,), "the second derivative of tf.reduce_prod is 0 where a row holds two zeros "
                              "(d²/dx_i dx_j of x_i·x_j·c is c): its gradient formula is not differentiated "
                              "through the zero-handling branch", wrong=True, samples=("zeros",), modes=("order2",))]),
-    reduction("max", ties=TIES, order=1),
+    reduction("max", ties=TIES, order=1, divergences=at_kink(
+        "reductions split a tie evenly between the maxima", "TF#51681", samples=("ties",),
+        **dict.fromkeys(FRAMEWORKS, [[0.0, 0.5, 0.5, 0.0], [0.25, 0.25, 0.25, 0.25]]))),
     reduction("min", ties=TIES, order=1),
     Op("max_dim", "reduction", (sample("axis", x=source((3, S)), kwargs={"axis": -1}),
                                 sample("axis-0", x=source((3, S)), kwargs={"axis": 0}),
-                                sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)), order=1),
+                                sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)), order=1,
+       divergences=at_kink("torch.max(x, dim).values routes the gradient through the returned index: to one of "
+                           "the tied entries (torch.amax splits ties evenly)", "pytorch#56734", samples=("ties",),
+                           torch=[[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])),
     reduction("logsumexp", uniform(-3, 3),
               extra=[sample("large", x=source(given([[1000.0, 1000.0, -1000.0]])), kwargs={"axis": -1},
                             step=2 ** -14)]),
     reduction("var"),
-    reduction("std", ties=[[2.0, 2.0, 2.0]], divergences=[
-        Divergence((TORCH,), "std of a constant row: torch answers 0, TF and JAX NaN (0/0)", convention=True)]),
+    reduction("std", ties=[[2.0, 2.0, 2.0]], divergences=at_kink(
+        "std of a constant row is sqrt(var) at var = 0: torch answers 0, TF and JAX NaN (0/0)", samples=("ties",),
+        tensorflow=[[np.nan] * 3], torch=[[0.0] * 3], jax=[[np.nan] * 3])),
     Op("vector_norm", "reduction", norm_samples(), divergences=(
-        Divergence((TORCH,), "2-norm of the zero vector: torch answers 0 (a subgradient), TF and JAX NaN", "JAX#4177",
-                   convention=True, samples=("l2-zero",)),
-        Divergence((JAX,), "1-norm at a zero entry: JAX passes the gradient with sign 1, TF and torch 0",
+        *at_kink("2-norm of the zero vector: x/||x|| is 0/0, NaN in TF and JAX; torch answers the subgradient 0",
+                 "JAX#4177", samples=("l2-zero",), tensorflow=[np.nan] * 3, torch=[0.0] * 3, jax=[np.nan] * 3),
+        divergence((JAX,), "1-norm at a zero entry: JAX passes the gradient with sign 1, TF and torch 0",
                    convention=True, samples=("l1-zero",)))),
     cumulative("cumsum", order=1),
     cumulative("cumprod", away_from(0.0, gap=0.5, spread=0.7),
                extra=[sample("zeros", x=source(given(WITH_ZEROS)), kwargs={"axis": -1})], divergences=[
-                   Divergence((TF,), "tf.math.cumprod's gradient divides by x (reverse cumsum of g·y / x), so a "
+                   divergence((TF,), "tf.math.cumprod's gradient divides by x (reverse cumsum of g·y / x), so a "
                               "zero input gets gradient 0 instead of the product of the others", wrong=True,
                               samples=("zeros",))]),
     cumulative("cumlogsumexp", uniform(-3, 3)),
     cumulative("cummax", extra=[sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)], order=1,
-               divergences=[Divergence((TORCH,), "cummax with ties: torch and JAX route the gradient of a tied "
+               divergences=[divergence((TORCH,), "cummax with ties: torch and JAX route the gradient of a tied "
                                        "running max to different indices (TF has no cummax)", convention=True)]),
 ]

@@ -2,10 +2,13 @@
 activations, rounding. Hard values sit where implementations break: large and tiny magnitudes,
 the edges of a domain, overflow of an intermediate ``exp``."""
 
-from harness.domains import avoiding, away_from, integers_avoided, positive, uniform
-from harness.optable import Divergence, Op, elementwise
+import numpy as np
 
-TF, TORCH, JAX = "tensorflow", "torch", "jax"
+from harness.domains import avoiding, away_from, integers_avoided, positive, uniform
+from harness.expectations import divergence
+from harness.optable import Op, at_kink, elementwise
+from harness.frameworks.registry import JAX, TF, TORCH
+
 EXTREMES = [-90.0, -30.0, 30.0, 90.0]  # exp(90) overflows float32: sigmoid-like ops must not
 
 
@@ -21,8 +24,12 @@ GELU64 = ("TF's forward mode and second derivative of gelu(approximate=False) ar
           "float64 at some points (its reverse mode is exact to 1e-15)")
 
 
+STEP = ("at the step the derivative is undefined; with TF's None read as zeros (unconnected_gradients=ZERO) every "
+        "framework answers 0, as everywhere else")
+
+
 def no_gradient(tf_op):
-    return Divergence((TF,), f"TF registers no gradient for {tf_op}: tape.gradient answers None where torch "
+    return divergence((TF,), f"TF registers no gradient for {tf_op}: tape.gradient answers None where torch "
                       "and JAX answer zeros", kind="x:none")
 
 
@@ -36,7 +43,7 @@ OPS = [
     unary("sinh", hard=[-20.0, 20.0], step=2 ** -12),
     unary("cosh", hard=[-20.0, 20.0], step=2 ** -12),
     unary("tanh", hard=[-20.0, -5.0, 5.0, 20.0], step=2 ** -12, divergences=[
-        Divergence((TF, TORCH, JAX), "float32 derivative 1 - tanh(x)² cancels in the saturated tail: relative "
+        divergence((TF, TORCH, JAX), "float32 derivative 1 - tanh(x)² cancels in the saturated tail: relative "
                    "error 2e-4 to 9e-4 at x = 5 (4 / (e^x + e^-x)² would keep full precision)",
                    wrong=True, samples=("hard",), dtypes=("float32",))]),
     unary("asinh", hard=[-1e4, 1e-4, 1e4], step=2 ** -12),
@@ -45,17 +52,21 @@ OPS = [
     unary("exp", hard=[-80.0, 80.0], step=2 ** -14),
     unary("expm1", hard=[-1e-6, 1e-6, 1e-3]),
     unary("exp2", hard=[-100.0, 100.0], step=2 ** -14),
-    unary("log", positive, hard=[1e-6, 1e-3], step=2 ** -30),
+    unary("log", positive, hard=[1e-6, 1e-3], step=2 ** -30, kinks=[0.0], divergences=[
+        *at_kink("1/0 = +inf at the edge of the domain, in every framework", tensorflow=[np.inf], torch=[np.inf],
+                 jax=[np.inf])]),
     unary("log1p", uniform(-0.5, 2.0), hard=[-0.999, 1e-6, 1e-3], step=2 ** -16),
     unary("log2", positive, hard=[1e-6, 1e-3], step=2 ** -30),
     unary("log10", positive, hard=[1e-6, 1e-3], step=2 ** -30),
-    unary("sqrt", positive, hard=[1e-8, 1e-4], step=2 ** -34, kinks=[0.0]),
+    unary("sqrt", positive, hard=[1e-8, 1e-4], step=2 ** -34, kinks=[0.0], divergences=[
+        *at_kink("the derivative 1/(2·sqrt(x)) is +inf at 0 in every framework", tensorflow=[np.inf],
+                 torch=[np.inf], jax=[np.inf])]),
     unary("rsqrt", positive, hard=[1e-8, 1e-4], step=2 ** -34),
     unary("reciprocal", away_from(0.0), hard=[-1e-3, 1e-3], step=2 ** -20),
     unary("square", hard=[-1e15, 1e15]),
     unary("abs", away_from(0.0), hard=[-1e-30, 1e-30], step=2 ** -110, kinks=[0.0], order=1, divergences=[
-        Divergence((JAX,), "d|x|/dx at 0: JAX answers 1 (sign with 0 → 1), TF and torch 0", "JAX#37820",
-                   convention=True)]),
+        *at_kink("d|x|/dx at 0: each framework picks a subgradient; JAX answers 1 (sign with 0 → 1), TF and "
+                 "torch 0", "JAX#37820", tensorflow=[0.0], torch=[0.0], jax=[1.0])]),
     unary("sign", away_from(0.0), kinks=[0.0], zero=True),
     unary("negative", order=1),
     unary("erf", hard=[-6.0, 1e-6, 6.0], step=2 ** -12),
@@ -68,44 +79,48 @@ OPS = [
     unary("i0e", away_from(0.0, spread=4.0), hard=[-50.0, 50.0], step=2 ** -12, kinks=[0.0]),
     unary("i1e", away_from(0.0, spread=4.0), hard=[-50.0, 50.0], step=2 ** -12),
     unary("sinc", hard=[-1e-4, 0.0, 1e-4], divergences=[
-        Divergence((TORCH, JAX), SINC, wrong=True, samples=("hard",), dtypes=("float32",)),
-        Divergence((TF,), SINC + " (TF's reverse mode is fine, its forward mode is not)", wrong=True,
+        divergence((TORCH, JAX), SINC, wrong=True, samples=("hard",), dtypes=("float32",)),
+        divergence((TF,), SINC + " (TF's reverse mode is fine, its forward mode is not)", wrong=True,
                    samples=("hard",), dtypes=("float32",), modes=("fwd",))]),
     unary("sigmoid", uniform(-5, 5), hard=EXTREMES, step=2 ** -12),
     unary("log_sigmoid", uniform(-5, 5), hard=EXTREMES, step=2 ** -12),
     unary("logit", uniform(0.05, 0.95), hard=[1e-6, 0.999], step=2 ** -30),
     unary("softplus", uniform(-5, 5), hard=EXTREMES, step=2 ** -12),
     unary("softsign", hard=[-1e4, 1e-3, 1e4], step=2 ** -12, divergences=[
-        Divergence((TF,), "TF's forward mode differentiates the gradient op, and SoftsignGrad has no gradient "
+        divergence((TF,), "TF's forward mode differentiates the gradient op, and SoftsignGrad has no gradient "
                    "registered: ForwardAccumulator and second derivatives raise LookupError",
                    kind="error:LookupError", modes=("fwd", "order2"))]),
-    unary("relu", away_from(0.0), kinks=[0.0], order=1),
+    unary("relu", away_from(0.0), kinks=[0.0], order=1, divergences=[
+        *at_kink("relu'(0): all three take the left derivative, 0", tensorflow=[0.0], torch=[0.0], jax=[0.0])]),
     unary("relu6", avoiding(0.0, 6.0, low=-2.0, high=8.0), kinks=[0.0, 6.0], order=1),
     unary("elu", away_from(0.0, spread=3.0), hard=[-30.0, 30.0], step=2 ** -12, kinks=[0.0]),
     unary("selu", away_from(0.0, spread=3.0), hard=[-30.0, 30.0], step=2 ** -12, kinks=[0.0], divergences=[
-        Divergence((TF,), "selu at 0: TF takes the right-hand slope (scale), torch and JAX the left-hand one "
+        divergence((TF,), "selu at 0: TF takes the right-hand slope (scale), torch and JAX the left-hand one "
                    "(scale·alpha)", convention=True)]),
     unary("celu", away_from(0.0, spread=3.0), kinks=[0.0], alpha=0.5, divergences=[
-        Divergence((TF,), "celu(alpha=0.5) at 0: keras.ops.celu on TF answers twice what torch and JAX answer "
+        divergence((TF,), "celu(alpha=0.5) at 0: keras.ops.celu on TF answers twice what torch and JAX answer "
                    "(both one-sided slopes are 1, so one of them is wrong at the boundary)", convention=True)]),
     unary("gelu", uniform(-4, 4), hard=[-30.0, -10.0, 10.0], step=2 ** -12, divergences=[
-        Divergence((TF,), GELU64, wrong=True, samples=("scalar",), modes=("fwd",), dtypes=("float64",)),
-        Divergence((TF,), GELU64, wrong=True, samples=("vector", "matrix"), modes=("order2",), dtypes=("float64",))]),
+        divergence((TF,), GELU64, wrong=True, samples=("scalar",), modes=("fwd",), dtypes=("float64",)),
+        divergence((TF,), GELU64, wrong=True, samples=("vector", "matrix"), modes=("order2",), dtypes=("float64",))]),
     unary("gelu_tanh", uniform(-4, 4), hard=[-30.0, -10.0, 10.0], step=2 ** -12),
     unary("silu", uniform(-5, 5), hard=EXTREMES, step=2 ** -12),
     unary("mish", uniform(-5, 5), hard=EXTREMES, step=2 ** -12),
     unary("leaky_relu", away_from(0.0), kinks=[0.0], slope=0.2, order=1, divergences=[
-        Divergence((JAX,), "leaky_relu at 0: JAX takes the slope 1, TF and torch the negative slope 0.2",
-                   convention=True)]),
+        *at_kink("leaky_relu at 0: JAX takes the slope 1, TF and torch the negative slope 0.2",
+                 tensorflow=[0.2], torch=[0.2], jax=[1.0])]),
     unary("hardtanh", avoiding(-1.0, 1.0, low=-2.0, high=2.0), kinks=[-1.0, 1.0], order=1, divergences=[
-        Divergence((TORCH,), "hardtanh at ±1: torch answers 0 (open interval), keras.ops.hard_tanh and JAX 1",
+        divergence((TORCH,), "hardtanh at ±1: torch answers 0 (open interval), keras.ops.hard_tanh and JAX 1",
                    convention=True)]),
     unary("hard_sigmoid", avoiding(-3.0, 3.0, low=-5.0, high=5.0), kinks=[-3.0, 3.0], order=1),
     unary("clip", avoiding(-0.5, 0.5, low=-1.5, high=1.5), kinks=[-0.5, 0.5], low=-0.5, high=0.5, order=1,
-          divergences=[Divergence((JAX,), "clip at its bounds: JAX answers 0.5 (clip = min(max(...)), ties split), "
-                                  "TF and torch 1", convention=True)]),
-    unary("floor", integers_avoided(-3.0, 3.0), kinks=[1.0], zero=True, divergences=[no_gradient("Floor")]),
+          divergences=[*at_kink("clip at its bounds: TF and torch pass the gradient (inclusive bounds); JAX's clip "
+                                "is min(max(...)) and splits the tie, 0.5", tensorflow=[1.0, 1.0], torch=[1.0, 1.0],
+                                jax=[0.5, 0.5])]),
+    unary("floor", integers_avoided(-3.0, 3.0), kinks=[1.0], zero=True, divergences=[
+        no_gradient("Floor"), *at_kink(STEP, tensorflow=[0.0], torch=[0.0], jax=[0.0])]),
     unary("ceil", integers_avoided(-3.0, 3.0), kinks=[1.0], zero=True, divergences=[no_gradient("Ceil")]),
-    unary("round", integers_avoided(-3.0, 3.0), kinks=[0.5], zero=True, divergences=[no_gradient("Round")]),
+    unary("round", integers_avoided(-3.0, 3.0), kinks=[0.5], zero=True, divergences=[
+        no_gradient("Round"), *at_kink(STEP, tensorflow=[0.0], torch=[0.0], jax=[0.0])]),
     unary("trunc", integers_avoided(-3.0, 3.0), kinks=[1.0], zero=True, divergences=[no_gradient("Truncate")]),
 ]

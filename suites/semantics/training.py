@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.training import Run, flat
+from harness.training import Run
 from suites.cases.matrix import SEED_T, SEED_X
-from suites.semantics.grads import jax_x64
+from suites.semantics.raw import JAX_RAW, TF_RAW, TORCH_RAW
 
 
 def _f32(a) -> np.ndarray:
@@ -46,106 +46,16 @@ RUNS = _runs()
 
 # -- TensorFlow ----------------------------------------------------------------------------------------
 
-def tf_eager(run: Run, dtype: str, method: str) -> np.ndarray:
-    import tensorflow as tf
-
-    w, b = tf.Variable(run.w0.astype(dtype)), tf.Variable(run.b0.astype(dtype))
-    optimizer = tf.keras.optimizers.SGD(learning_rate=run.lr) if method == "keras-sgd" else None
-    rows = [flat(w.numpy(), b.numpy())]
-    for batch in run.batches:
-        xb, yb = tf.constant(run.x[list(batch)], dtype), tf.constant(run.y[list(batch)], dtype)
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean((xb @ w + b - yb) ** 2)
-        gw, gb = tape.gradient(loss, [w, b])
-        if optimizer is None:
-            w.assign_sub(run.lr * gw)
-            b.assign_sub(run.lr * gb)
-        else:
-            optimizer.apply_gradients(zip([gw, gb], [w, b]))
-        rows.append(flat(w.numpy(), b.numpy()))
-    return np.array(rows)
-
-
-def tf1_graph(run: Run, dtype: str, method: str) -> np.ndarray:
-    import tensorflow as tf
-
-    v1 = tf.compat.v1
-    graph = tf.Graph()
-    with graph.as_default():
-        x = v1.placeholder(dtype, shape=(None, run.x.shape[1]))
-        y = v1.placeholder(dtype, shape=(None, run.y.shape[1]))
-        w, b = v1.Variable(run.w0.astype(dtype)), v1.Variable(run.b0.astype(dtype))
-        loss = tf.reduce_mean((tf.matmul(x, w) + b - y) ** 2)
-        if method == "tf1-gradients":
-            gw, gb = v1.gradients(loss, [w, b])
-            step = tf.group(v1.assign(w, w - run.lr * gw), v1.assign(b, b - run.lr * gb))
-        elif method == "tf1-minimize":
-            step = v1.train.GradientDescentOptimizer(run.lr).minimize(loss, var_list=[w, b])
-        else:  # tf1-compute-apply
-            optimizer = v1.train.GradientDescentOptimizer(run.lr)
-            step = optimizer.apply_gradients(optimizer.compute_gradients(loss, var_list=[w, b]))
-        with v1.Session(graph=graph) as session:
-            session.run(v1.global_variables_initializer())
-            rows = [flat(*session.run([w, b]))]
-            for batch in run.batches:
-                session.run(step, feed_dict={x: run.x[list(batch)], y: run.y[list(batch)]})
-                rows.append(flat(*session.run([w, b])))
-    return np.array(rows)
-
-
 # -- PyTorch ----------------------------------------------------------------------------------------------
-
-def torch_train(run: Run, dtype: str, method: str) -> np.ndarray:
-    import torch
-
-    w = torch.tensor(run.w0.astype(dtype), requires_grad=True)
-    b = torch.tensor(run.b0.astype(dtype), requires_grad=True)
-    optimizer = torch.optim.SGD([w, b], lr=run.lr) if method == "optim-sgd" else None
-    x_all, y_all = torch.tensor(run.x.astype(dtype)), torch.tensor(run.y.astype(dtype))
-    rows = [flat(w.detach().numpy(), b.detach().numpy())]
-    for batch in run.batches:
-        index = list(batch)
-        loss = torch.mean((x_all[index] @ w + b - y_all[index]) ** 2)
-        loss.backward()
-        if optimizer is None:
-            with torch.no_grad():
-                w -= run.lr * w.grad
-                b -= run.lr * b.grad
-            w.grad, b.grad = None, None
-        else:
-            optimizer.step()
-            optimizer.zero_grad()
-        rows.append(flat(w.detach().numpy(), b.detach().numpy()))
-    return np.array(rows)
-
 
 # -- JAX --------------------------------------------------------------------------------------------------
 
-def jax_train(run: Run, dtype: str, method: str) -> np.ndarray:
-    jax, jnp = jax_x64()
-
-    def loss(params, xb, yb):
-        w, b = params
-        return jnp.mean((xb @ w + b - yb) ** 2)
-
-    grad = jax.jit(jax.grad(loss))  # jitted, as JAX training loops are
-    params = (jnp.asarray(run.w0, dtype), jnp.asarray(run.b0, dtype))
-    x_all, y_all = jnp.asarray(run.x, dtype), jnp.asarray(run.y, dtype)
-    rows = [flat(*map(np.asarray, params))]
-    for batch in run.batches:
-        index = jnp.array(batch)
-        gw, gb = grad(params, x_all[index], y_all[index])
-        params = (params[0] - run.lr * gw, params[1] - run.lr * gb)
-        rows.append(flat(*map(np.asarray, params)))
-    return np.array(rows)
-
-
 #: framework -> method -> trainer; "manual" is hand-written gradient descent everywhere
 TRAINERS = {
-    "tensorflow": {"manual": tf_eager, "keras-sgd": tf_eager, "tf1-gradients": tf1_graph,
-                   "tf1-minimize": tf1_graph, "tf1-compute-apply": tf1_graph},
-    "torch": {"manual": torch_train, "optim-sgd": torch_train},
-    "jax": {"manual": jax_train},
+    "tensorflow": {"manual": TF_RAW.eager, "keras-sgd": TF_RAW.eager, "tf1-gradients": TF_RAW.graph_graph,
+                   "tf1-minimize": TF_RAW.graph_graph, "tf1-compute-apply": TF_RAW.graph_graph},
+    "torch": {"manual": TORCH_RAW.train, "optim-sgd": TORCH_RAW.train},
+    "jax": {"manual": JAX_RAW.train},
 }
 #: the optimizer variants run on (c) and (d); manual descent on all four
 VARIANT_RUNS = ("c-per-sample-2x", "d-noisy-line")

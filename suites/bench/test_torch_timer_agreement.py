@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_adapter
 from harness.bench import timing
 from harness.bench.workloads import gmm_case
+from harness.pytest_plugin import load_adapter
 
 
 def test_gmm_timer_agreement(benchmark, request):

@@ -1,0 +1,121 @@
+"""The one way to declare what a framework answers, and the one vocabulary of result kinds.
+
+Cases (``Case.expect``), ops (``Op.divergences``) and behaviours (``Behaviour.expect``) all declare
+:class:`Expectation` s: the raw result *kind* a framework gives, whether its values are known to be
+*wrong* or a *convention* at a kink, *why* (and an upstream *link*), and *where* it applies
+(frameworks, dtypes, modes, samples, regimes; empty means everywhere). Records and reports use the
+same kinds:
+
+- ``value``: a gradient (compared with the reference, or with the declared ``value``);
+- ``none``: the framework answered ``None``; ``zeros``: every entry exactly 0;
+- ``error:<Type>``: the call raised ``<Type>``;
+- ``<name>:none`` / ``<name>:zeros``, comma-joined: per named gradient, where there are several;
+- ``n/a``: the framework has no such concept (or, for a framework a declaration does not name,
+  it is *not characterized*: nobody has measured it yet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from harness.frameworks.registry import FRAMEWORKS
+
+VALUE, NONE, ZEROS, NA = "value", "none", "zeros", "n/a"
+DTYPES = ("float32", "float64")
+#: the regimes a check runs in; declarations name them in ``regimes`` (compiled, low precision and
+#: complex regimes join this tuple when the suite runs them)
+REGIMES = ("eager",)
+
+
+def classify(grads: dict[str, np.ndarray | None] | BaseException) -> str:
+    """The raw result kind of named gradients: ``error:<Type>``, ``value``, or the odd ones by name.
+
+    A gradient is ``none`` where the framework answered ``None`` and ``zeros`` where every entry
+    is exactly 0; e.g. ``"y:none"`` (TF, an unconnected source) or ``"y:zeros"`` (JAX, same).
+    """
+    if isinstance(grads, BaseException):
+        return f"error:{type(grads).__name__}"
+    odd = []
+    for name in sorted(grads):
+        g = grads[name]
+        if g is None:
+            odd.append(f"{name}:{NONE}")
+        elif g.size and not np.any(g):
+            odd.append(f"{name}:{ZEROS}")
+    return ",".join(odd) or VALUE
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a framework answers somewhere, where that is not simply a gradient like the reference's.
+
+    Args:
+        kind: the raw result kind (see the module docstring).
+        why: the reason, in a sentence a user can act on.
+        link: an upstream issue or document, where one exists.
+        frameworks: the frameworks it concerns (in a ``{framework: Expectation}`` mapping, the key).
+        wrong: the values disagree with the reference: the check is a strict expected failure
+            (it fails loudly once the framework is fixed).
+        convention: at a kink or tie (no reference), these frameworks answer differently from the others.
+        fixable: the framework's idiomatic fix (zeros for unconnected sources, a persistent
+            recording) turns the raw answer into values to compare; ``False`` where none exists.
+        value: the expected values, where the number is the behaviour (an accumulated ``.grad``); NaN matches NaN.
+        grad_dtype: the expected dtype of the gradient, where that is the behaviour.
+        grad_type: the expected Python type name of the gradient object (``IndexedSlices``).
+        warns: a substring that must appear among the warnings raised or logged.
+        samples, modes, dtypes, regimes: where it applies; empty means everywhere.
+    """
+
+    kind: str = VALUE
+    why: str = ""
+    link: str = ""
+    frameworks: tuple[str, ...] = ()
+    wrong: bool = False
+    convention: bool = False
+    fixable: bool = True
+    value: Any = None
+    grad_dtype: str | None = None
+    grad_type: str | None = None
+    warns: str | None = None
+    samples: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    dtypes: tuple[str, ...] = ()
+    regimes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name, known, given in (("frameworks", FRAMEWORKS, self.frameworks), ("dtypes", DTYPES, self.dtypes),
+                                   ("regimes", REGIMES, self.regimes)):
+            unknown = sorted(set(given) - set(known))
+            if unknown:
+                raise ValueError(f"expectation names unknown {name} {unknown}: use {', '.join(known)}")
+        if self.convention and (self.wrong or self.kind != VALUE):
+            raise ValueError("a convention concerns values at a kink: drop wrong= and kind=")
+        if not (self.kind in (VALUE, NONE, ZEROS, NA) or self.kind.startswith("error:") or ":" in self.kind):
+            raise ValueError(f"unknown result kind {self.kind!r}: value, none, zeros, error:<Type>, "
+                             "<name>:none/<name>:zeros, or n/a")
+
+    def applies(self, *, framework: str | None = None, sample: str | None = None, mode: str | None = None,
+                dtype: str | None = None, regime: str = "eager") -> bool:
+        """Whether it holds there (an argument left ``None`` is not a restriction)."""
+        def within(value, allowed):
+            return value is None or not allowed or value in allowed
+        return (within(framework, self.frameworks) and within(sample, self.samples) and within(mode, self.modes)
+                and within(dtype, self.dtypes) and within(regime, self.regimes))
+
+
+def divergence(frameworks: tuple[str, ...], why: str, link: str = "", **where: Any) -> Expectation:
+    """The op table's form: ``divergence((TF,), "why", "TF#123", kind="x:none", samples=("kink",))``."""
+    return Expectation(why=why, link=link, frameworks=tuple(frameworks), **where)
+
+
+def na(why: str) -> Expectation:
+    """A framework with no such concept, and the reason."""
+    return Expectation(NA, why)
+
+
+def not_characterized(framework: str) -> Expectation:
+    """What a declaration that does not name ``framework`` says of it."""
+    return Expectation(NA, f"not characterized for {framework}: no declaration names it yet")

@@ -1,0 +1,254 @@
+"""Every record a run leaves behind, as a dataclass: correctness (:class:`Outcome`, :class:`Parity`),
+the op sweep (:class:`OpCheckRecord`, :class:`OpParity`, :class:`OpConvention`), semantics
+(:class:`BehaviourRecord`, :class:`TrainingRecord`). Plain data with ``to_dict``/:func:`from_dict`;
+renderers read only these dicts, so any stored run can be re-rendered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+# -- the registry of record types: every record carries its tag, and any stored one can be rebuilt --
+
+RECORD_TYPES: dict[str, type] = {}
+
+
+def _tagged(tag: str):
+    def register(cls):
+        cls.TAG = tag
+        RECORD_TYPES[tag] = cls
+        return cls
+    return register
+
+
+class Record:
+    """A record's plain-dict form (``{"record": tag, **fields}``), for JSON and renderers."""
+
+    TAG = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"record": self.TAG, **dataclasses.asdict(self)}
+
+
+def to_dict(item: Record | dict) -> dict[str, Any]:
+    """A record as the plain dict results files hold (a dict passes through)."""
+    return item if isinstance(item, dict) else item.to_dict()
+
+
+def from_dict(data: dict[str, Any]) -> Record:
+    """Rebuild a record from its dict (unknown keys are an error: the schema changed).
+
+    Raises:
+        ValueError: no such record type, or fields that type does not have.
+    """
+    cls = RECORD_TYPES.get(data.get("record", ""))
+    if cls is None:
+        raise ValueError(f"unknown record type {data.get('record')!r}; known: {', '.join(RECORD_TYPES)}")
+    return cls(**{k: v for k, v in data.items() if k != "record"})
+
+
+@_tagged("outcome")
+@dataclass
+class Outcome(Record):
+    """One check of one case on one framework, dtype and device."""
+
+    case: str
+    category: str
+    mode: str
+    framework: str
+    version: str
+    dtype: str
+    device: str
+    inputs: str
+    kind: str
+    expected_kind: str
+    max_abs_err: float | None
+    max_rel_err: float | None
+    worst_ratio: float | None  # max over entries of |error| / allowance; <= 1 passes
+    worst_at: str
+    tolerance: str
+    verdict: str  # "pass" or "fail"
+    message: str
+    raw_error: str = ""
+
+
+@_tagged("parity")
+@dataclass
+class Parity(Record):
+    """The frameworks' gradients for one case and dtype, compared with each other."""
+
+    case: str
+    category: str
+    dtype: str
+    device: str
+    frameworks: list[str]
+    max_abs_diff: dict[str, float]  # "a~b" -> max |a - b| over every compared entry
+    worst_ratio: float
+    verdict: str
+    message: str
+
+
+# -- the op sweep --------------------------------------------------------------------------------
+
+@dataclass
+class _OpBase(Record):
+    """Where an op-sweep record was taken: op, family, sample, mode, the sample's inputs, dtype, device."""
+
+    op: str
+    family: str
+    sample: str
+    mode: str
+    id: str
+    inputs: str
+    framework: str | None
+    dtype: str
+    device: str
+
+
+def _sample_values(sample: Any) -> str:
+    """The sample's given inputs, written out (drawn ones by shape and domain)."""
+    parts = []
+    for name, spec in sample.inputs.items():
+        shown = np.array2string(spec.values, separator=", ") if spec.values is not None else repr(spec)
+        parts.append(f"{name}={shown}")
+    parts += [f"{k}={v!r}" for k, v in sample.kwargs.items()]
+    return ", ".join(parts).replace("\n", "")
+
+
+def _where(op_check: Any, framework: str | None, dtype: str, device: str) -> dict[str, Any]:
+    return {"op": op_check.op.name, "family": op_check.op.family, "sample": op_check.sample.label,
+            "mode": op_check.mode, "id": op_check.id, "inputs": _sample_values(op_check.sample),
+            "framework": framework, "dtype": dtype, "device": device}
+
+
+@_tagged("op")
+@dataclass
+class OpCheckRecord(_OpBase):
+    """One op at one sample and mode on one framework and dtype, against the reference.
+
+    ``verdict`` is ``pass``, ``fail``, ``known`` (fails as a declared wrong value) or ``n/a`` (the
+    framework lacks the op; ``why`` says so, and the comparison fields are empty).
+    """
+
+    verdict: str = ""
+    why: str = ""
+    version: str | None = None
+    kind: str | None = None
+    expected_kind: str | None = None
+    max_abs_err: float | None = None
+    max_rel_err: float | None = None
+    worst_ratio: float | None = None
+    worst_at: str | None = None
+    tolerance: str | None = None
+    message: str | None = None
+    raw_error: str | None = None
+    link: str | None = None
+    composite: str | None = None
+
+    @classmethod
+    def unavailable(cls, op_check: Any, framework: str, dtype: str, device: str, why: str) -> OpCheckRecord:
+        """The record of an op a framework lacks."""
+        return cls(**_where(op_check, framework, dtype, device), verdict="n/a", why=why)
+
+    @classmethod
+    def checked(cls, op_check: Any, outcome: Outcome, known: Any, composite: str = "") -> OpCheckRecord:
+        """The record of one check; ``known`` is the declared expectation of wrong values, if any."""
+        o = dataclasses.asdict(outcome)
+        expectation = op_check.expectation(outcome.framework)
+        declared = known if known is not None else expectation
+        keep = ("version", "kind", "expected_kind", "max_abs_err", "max_rel_err", "worst_ratio", "worst_at",
+                "tolerance", "message", "raw_error")
+        return cls(**_where(op_check, outcome.framework, outcome.dtype, outcome.device), **{k: o[k] for k in keep},
+                   verdict="known" if known is not None and o["verdict"] == "fail" else o["verdict"],
+                   why=declared.why if declared else "", link=declared.link if declared else "", composite=composite)
+
+
+@_tagged("op-parity")
+@dataclass
+class OpParity(_OpBase):
+    """The frameworks compared with each other at a smooth sample."""
+
+    frameworks: list[str] = dataclasses.field(default_factory=list)
+    max_abs_diff: dict[str, float] = dataclasses.field(default_factory=dict)
+    worst_ratio: float = 0.0
+    verdict: str = ""
+    message: str = ""
+
+    @classmethod
+    def of(cls, op_check: Any, agreement: Parity) -> OpParity:
+        return cls(**_where(op_check, None, agreement.dtype, agreement.device), frameworks=agreement.frameworks,
+                   max_abs_diff=agreement.max_abs_diff, worst_ratio=agreement.worst_ratio,
+                   verdict=agreement.verdict, message=agreement.message)
+
+
+def summarize(answer: Any) -> str:
+    """One framework's answer at a kink, short: ``x=[0, 0.5, 0.5]`` or ``error:RuntimeError``."""
+    if isinstance(answer, BaseException):
+        return f"error:{type(answer).__name__}"
+    return " ".join(f"{k}={'None' if v is None else np.array2string(np.asarray(v).ravel()[:8], precision=4, separator=', ', max_line_width=10**6)}"
+                    for k, v in sorted(answer.items()))
+
+
+@_tagged("op-convention")
+@dataclass
+class OpConvention(_OpBase):
+    """The frameworks' answers at a kink or tie (no reference exists), and what the table declares."""
+
+    answers: dict[str, str] = dataclasses.field(default_factory=dict)
+    groups: list[list[str]] = dataclasses.field(default_factory=list)
+    declared: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    verdict: str = ""
+
+    @classmethod
+    def of(cls, op_check: Any, dtype: str, device: str, answers: dict, found: list[list[str]], declared: list,
+           verdict: str) -> OpConvention:
+        return cls(**_where(op_check, None, dtype, device), answers={fw: summarize(a) for fw, a in answers.items()},
+                   groups=found, declared=[{"frameworks": list(d.frameworks), "why": d.why, "link": d.link}
+                                           for d in declared], verdict=verdict)
+
+
+# -- semantics -----------------------------------------------------------------------------------
+
+@_tagged("behaviour")
+@dataclass
+class BehaviourRecord(Record):
+    """One behaviour on one framework: the expected and observed raw answers, and the verified fix."""
+
+    id: str
+    section: str
+    title: str
+    framework: str
+    expected: str
+    why: str
+    link: str
+    observed: str
+    detail: str
+    fix: str
+    fix_verified: bool | None
+    fix_detail: str
+    verdict: str  # "pass", "fail", or "n/a" (no such concept, or not characterized, in this framework)
+    message: str
+
+
+@_tagged("training")
+@dataclass
+class TrainingRecord(Record):
+    """One training run on one framework, method and dtype against the float64 NumPy trajectory."""
+
+    run: str
+    doc: str
+    framework: str
+    method: str
+    dtype: str
+    steps: int
+    max_trajectory_diff: float
+    relative_diff: float
+    final_vs_closed_form: float | None
+    tolerance: str
+    verdict: str
+    message: str

@@ -1,0 +1,64 @@
+"""Misuse, tried as a new user would: each is one line naming the fix, and no measured data is lost."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import cli
+from harness.bench import log, runner, verify
+from harness.bench.workloads import WORKLOADS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_run(*args, cwd=ROOT):
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.mark.parametrize("where,message", [
+    ("a-file", "is a file, not a directory"),
+    ("a-file/below", "cannot write there"),
+])
+def test_results_dir_that_cannot_be_written_stops_before_the_run(tmp_path, where, message):
+    (tmp_path / "a-file").write_text("not a directory")
+    proc = pytest_run("suites/test_gradients.py", "-k", "scalar/square-at-3", "--results-dir", str(tmp_path / where))
+    assert proc.returncode == 4, proc.stdout[-2000:]
+    error = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(error) == 1 and message in error[0] and "--results-dir" in error[0], proc.stderr
+    assert "passed" not in proc.stdout  # stopped before any check ran
+
+
+def test_resume_finds_the_stamped_log_and_not_the_verify_log(tmp_path):
+    for name in ("20261101T000000Z.jsonl", "20261102T000000Z.jsonl", "20261102T000000Z-verify.jsonl", "notes.jsonl"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in runner.run_logs(tmp_path)] == ["20261101T000000Z.jsonl", "20261102T000000Z.jsonl"]
+
+
+def test_ctrl_c_keeps_the_measurements_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    def interrupted_after_one(*args):
+        log_path = args[7]
+        log.append(log_path, {"fullname": "x::linear-torch-eager-forward", "extra_info": {"framework": "torch"}})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_measure", interrupted_after_one)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["bench", "--workloads", "linear", "--frameworks", "torch"])
+    err = capsys.readouterr().err.strip()
+    assert code == 130
+    assert len(err.splitlines()) == 1, err
+    assert "interrupted: 1 measurements kept in" in err
+    assert "resume with: python -m harness bench --profile quick --frameworks torch --workloads linear" in err
+    assert err.endswith("--resume")
+    (kept,) = runner.run_logs(runner.machine_dir(tmp_path / "results"))
+    assert len(log.read(kept)) == 1 and kept.with_suffix(".json").exists()
+
+
+def test_one_framework_is_verified_against_the_reference_at_every_size():
+    pytest.importorskip("torch")
+    largest = WORKLOADS["linear"].cases("quick")[-1]
+    result = verify.verify(largest, ["torch"], against_reference=False)
+    assert result["ok"], result["message"]
+    assert result["frameworks"] == ["torch"]
