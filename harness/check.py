@@ -259,15 +259,77 @@ def run(case: Case, adapter: Adapter, dtype: str, seed: int = 0, *, zeros_are_va
     gradient at a negative point is 0), not as the ``zeros`` kind the semantics cases track.
     """
     p = plan(case, seed)
-    ref = reference_for(case, seed)
     mode = MODES[case.mode]
     x, f = p.cast(dtype), bind(case)
     raw = _attempt(lambda: mode.framework(adapter, p, x, f, False))
+    return _judge(case, adapter, dtype, seed, raw, lambda: _attempt(lambda: mode.framework(adapter, p, x, f, True)),
+                  zeros_are_values)
+
+
+#: the modes :func:`run_many` can ask of a framework in one call
+JOINT_MODES = ("vjp", "jvp", "hvp")
+
+
+def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
+             zeros_are_values: bool = False) -> list[Result]:
+    """:func:`run` for several cases of one mode, asked of the framework in one call.
+
+    The cases' inputs are independent, so one VJP (JVP, HVP) of all their outputs together is each
+    case's answer side by side; under a compiling adapter (JAX's one program per check) that is one
+    compilation instead of one per case, which is where the op sweep's time goes. Each case is then
+    judged alone, exactly as :func:`run` judges it. Where the joint call raises, or a case's answer
+    is not a plain value (its idiomatic fix needs a call of its own), those cases run one by one.
+
+    Raises:
+        NotAvailable: the framework lacks an op the cases call.
+    """
+    if len(cases) < 2 or cases[0].mode not in JOINT_MODES or any(c.mode != cases[0].mode for c in cases):
+        return [run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
+    plans = [plan(c, seed) for c in cases]
+    names = [{n: f"{i}:{n}" for n in p.inputs} for i, p in enumerate(plans)]
+    functions = [bind(c) for c in cases]
+    mode = cases[0].mode
+
+    def joint(xp, **tensors):
+        outs = [fn(xp, **{n: tensors[names[i][n]] for n in plans[i].inputs}) for i, fn in enumerate(functions)]
+        return sum(leaves(o)[0] for o in outs) if mode == "hvp" else tuple(outs)
+
+    inputs = {names[i][n]: v for i, p in enumerate(plans) for n, v in p.cast(dtype).items()}
+    tangents = {names[i][n]: t.astype(dtype) for i, p in enumerate(plans) for n, t in p.tangents.items()}
+    try:
+        if mode == "vjp":
+            sources = [names[i][s] for i, c in enumerate(cases) for s in c.sources]
+            answer = adapter.vjp(joint, inputs, sources, [c for p in plans for c in p.cotangents])
+        elif mode == "jvp":
+            answer = iter(adapter.jvp(joint, inputs, tangents))
+        else:
+            answer = adapter.hvp(joint, inputs, tangents)
+    except NotAvailable:
+        raise
+    except Exception:  # one case raises: each case's own error is its raw kind
+        return [run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
+    results = []
+    for i, (case, p) in enumerate(zip(cases, plans)):
+        if mode == "jvp":
+            raw = {path: next(answer) for path in p.out_paths}
+        else:
+            raw = {s: answer[names[i][s]] for s in case.sources}
+        if ":none" in classify(raw):
+            results.append(run(case, adapter, dtype, seed, zeros_are_values=zeros_are_values))
+        else:
+            results.append(_judge(case, adapter, dtype, seed, raw, None, zeros_are_values))
+    return results
+
+
+def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | BaseException,
+           fix: Callable[[], dict | BaseException] | None, zeros_are_values: bool) -> Result:
+    """A framework's raw answer to ``case`` (and, where it is not a plain value, ``fix()``'s) against the reference."""
+    p = plan(case, seed)
+    ref = reference_for(case, seed)
     kind = classify(raw)
     if zeros_are_values and all(part.endswith(":zeros") for part in kind.split(",")):
         kind = "value"
-    fixed = raw if isinstance(raw, dict) and ":none" not in kind else _attempt(
-        lambda: mode.framework(adapter, p, x, f, True))
+    fixed = raw if isinstance(raw, dict) and ":none" not in kind else fix()
     tol = for_dtype(dtype, dict(case.tolerances))
     expected = case.expected(adapter.name)
 

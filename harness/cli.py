@@ -60,17 +60,19 @@ def _bench(args: argparse.Namespace) -> int:
         merged = runner.run(profile=args.profile, framework_names=frameworks.parse_list(args.frameworks),
                             workloads=[w for w in args.workloads.split(",") if w] or None,
                             modes=[m for m in args.modes.split(",") if m], threads=args.threads,
-                            device=args.device, dtype=args.dtype, resume=args.resume)
+                            device=args.device, dtype=args.dtype, resume=args.resume,
+                            results=Path(args.results_dir))
     except runner.BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except runner.BenchInterrupted as stop:
-        same = [f"--{k} {v}" for k in ("profile", "frameworks", "workloads", "modes", "threads", "device", "dtype")
+        same = [f"--{k.replace('_', '-')} {v}" for k in ("profile", "frameworks", "workloads", "modes", "threads",
+                                                          "device", "dtype", "results_dir")
                 if (v := getattr(args, k)) not in ("", None)]
         print(f"{stop}; resume with: python -m harness bench {' '.join(same)} --resume", file=sys.stderr)
         return 130
     print(f"{merged}")
-    for out in bench.write(latest_bench_runs(), Path("results")):
+    for out in bench.write(latest_bench_runs(Path(args.results_dir)), Path(args.results_dir)):
         print(out)
     return 0
 
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     run.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     run.add_argument("--resume", action="store_true", help="continue the newest run, skipping what it measured")
+    run.add_argument("--results-dir", default="results", help="where the run and its reports go (default: ./results)")
     run.set_defaults(run=_bench)
     cmp = sub.add_parser("compare", help="compare two benchmark runs (asv-style marks)")
     cmp.add_argument("before")

@@ -40,7 +40,8 @@ MARKER = "gradparity_over"
 
 def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, args: tuple[str, ...] = ("case",),
          frameworks: bool = False, dtypes: bool = False, ids: Callable[[Any], str] | None = None,
-         known_wrong: Callable[[Any, str, str], Any] | None = None) -> pytest.MarkDecorator:
+         known_wrong: Callable[[Any, str, str], Any] | None = None,
+         group: Callable[[Any], str] | None = None) -> pytest.MarkDecorator:
     """Parametrize a test over a registry: one item per test, times the selected frameworks and dtypes.
 
     Args:
@@ -52,9 +53,11 @@ def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, arg
         ids: the item's test id (default ``item.id``); framework and dtype are appended with ``-``.
         known_wrong: ``known_wrong(item, framework, dtype)`` -> an expectation with ``why`` where the values are
             declared wrong: that parameter becomes a strict xfail (it fails loudly once the framework is fixed).
+        group: ``group(item)`` -> a pytest-xdist group: under ``--dist loadgroup`` the tests of one group share
+            a worker, so a cross-framework test reuses the per-framework results computed there.
     """
     return getattr(pytest.mark, MARKER)(items=items, args=tuple(args), frameworks=frameworks, dtypes=dtypes,
-                                        ids=ids or (lambda item: item.id), known_wrong=known_wrong)
+                                        ids=ids or (lambda item: item.id), known_wrong=known_wrong, group=group)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -98,6 +101,8 @@ def writable_dir(path: str | Path) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: parametrize over a gradparity registry (see harness.pytest_plugin.over)")
+    # pytest-xdist registers it too; stated here so --strict-markers holds in a run without xdist
+    config.addinivalue_line("markers", "xdist_group(name): tests that share one xdist worker under --dist loadgroup")
     try:
         config.gradparity_frameworks = frameworks.parse_list(config.getoption("--framework"))
     except frameworks.UnknownFramework as exc:
@@ -133,6 +138,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             for dt in config.gradparity_dtypes if spec["dtypes"] else [None]:
                 known = spec["known_wrong"](item, fw, dt) if spec["known_wrong"] and fw else None
                 marks = [pytest.mark.xfail(strict=True, reason=known.why)] if known else []
+                if spec["group"]:
+                    marks.append(pytest.mark.xdist_group(spec["group"](item)))
                 ident = "-".join(part for part in (spec["ids"](item), fw, dt) if part)
                 params.append(pytest.param(*values, *(v for v in (fw, dt) if v), marks=marks, id=ident))
     names = [*args, *(["framework"] if spec["frameworks"] else []), *(["dtype"] if spec["dtypes"] else [])]

@@ -28,14 +28,14 @@ def assert_outcome(result: check.Result, *, case: Case) -> None:
                     pytrace=False)
 
 
-@over(REGISTRY, frameworks=True, dtypes=True)
+@over(REGISTRY, frameworks=True, dtypes=True, group=lambda case: case.id)
 def test_gradient(case, framework, dtype, device, grad_seed, record):
     result = checked(case, framework, dtype, device, grad_seed)
     record(result.outcome)
     assert_outcome(result, case=case)
 
 
-@over(REGISTRY, dtypes=True)
+@over(REGISTRY, dtypes=True, group=lambda case: case.id)
 def test_frameworks_agree(case, dtype, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:

@@ -29,13 +29,33 @@ def sweep_adapter(framework: str, device: str):
     return load_adapter(framework, device).one_program_per_check()
 
 
-@functools.cache
 def checked(op_check: OpCheck, framework: str, dtype: str, device: str, seed: int) -> check.Result | NotAvailable:
-    """One check (cached for the parity test), or why the framework cannot run it."""
+    """One check, or why the framework cannot run it; computed with the op's other samples in that mode."""
+    return checked_together(op_check.op, op_check.mode, framework, dtype, device, seed)[op_check]
+
+
+@functools.cache
+def checked_together(op, mode: str, framework: str, dtype: str, device: str, seed: int) -> dict:
+    """Every smooth sample of ``op`` in ``mode`` on one framework and dtype, in one call where they can be
+    (one compiled program under JAX: ``check.run_many``); cached for the parity test, which runs on the same
+    xdist worker (``--dist loadgroup``, grouped by op). A sample with a declared non-value kind or wrong
+    values runs alone, so its own answer is what is judged."""
+    mine = [c for c in CHECKS if c.op is op and c.mode == mode]
+    alone = [c for c in mine if c.expectation(framework) or c.known_wrong(framework, dtype)]
+    together = [c for c in mine if c not in alone]
+    adapter = sweep_adapter(framework, device)
+    results = {}
     try:
-        return check.run(op_check.case, sweep_adapter(framework, device), dtype, seed, zeros_are_values=True)
-    except NotAvailable as exc:
-        return exc
+        results |= dict(zip(together, check.run_many([c.case for c in together], adapter, dtype, seed,
+                                                     zeros_are_values=True)))
+    except NotAvailable:  # some sample needs what the framework lacks (a nuclear norm): find which, one by one
+        alone = mine
+    for c in alone:
+        try:
+            results[c] = check.run(c.case, adapter, dtype, seed, zeros_are_values=True)
+        except NotAvailable as exc:
+            results[c] = exc
+    return results
 
 
 @functools.cache
@@ -50,7 +70,12 @@ def op_id(op_check: OpCheck) -> str:
     return f"ops/{op_check.id}"
 
 
-@over(CHECKS, args=("op_check",), frameworks=True, dtypes=True, ids=op_id,
+def op_group(op_check: OpCheck) -> str:
+    """The xdist group: every check of one op shares a worker, so its samples are computed together once."""
+    return f"ops/{op_check.op.name}"
+
+
+@over(CHECKS, args=("op_check",), frameworks=True, dtypes=True, ids=op_id, group=op_group,
       known_wrong=lambda c, framework, dtype: c.known_wrong(framework, dtype))
 def test_op(op_check, framework, dtype, device, grad_seed, record):
     result = checked(op_check, framework, dtype, device, grad_seed)
@@ -66,7 +91,7 @@ def test_op(op_check, framework, dtype, device, grad_seed, record):
                     f"{o.message}" + (f"\n  raw error: {o.raw_error}" if o.raw_error else ""), pytrace=False)
 
 
-@over(CHECKS, args=("op_check",), dtypes=True, ids=op_id)
+@over(CHECKS, args=("op_check",), dtypes=True, ids=op_id, group=op_group)
 def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:
@@ -85,7 +110,7 @@ def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_framew
     assert agreement.verdict == "pass", f"{op_check.id} ({dtype}): {agreement.message}"
 
 
-@over(KINKS, args=("kink_check",), dtypes=True, ids=op_id)
+@over(KINKS, args=("kink_check",), dtypes=True, ids=op_id, group=op_group)
 def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks, record):
     answers, missing = {}, {}
     for name in selected_frameworks:

@@ -51,6 +51,7 @@ def test_ctrl_c_keeps_the_measurements_and_says_how_to_resume(tmp_path, monkeypa
     assert len(err.splitlines()) == 1, err
     assert "interrupted: 1 measurements kept in" in err
     assert "resume with: python -m harness bench --profile quick --frameworks torch --workloads linear" in err
+    assert "--results-dir results" in err
     assert err.endswith("--resume")
     (kept,) = runner.run_logs(runner.machine_dir(tmp_path / "results"))
     assert len(log.read(kept)) == 1 and kept.with_suffix(".json").exists()
