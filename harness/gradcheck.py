@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from harness import frameworks, reference
-from harness.check import compare
+from harness.comparison import compare
 from harness.tolerances import Tolerance, for_dtype
 
 __all__ = ["GradientMismatch", "GradcheckResult", "gradcheck"]

@@ -207,9 +207,12 @@ class OpConvention(_OpBase):
     @classmethod
     def of(cls, op_check: Any, dtype: str, device: str, answers: dict, found: list[list[str]], declared: list,
            verdict: str) -> OpConvention:
+        merged: dict[tuple[str, str], list[str]] = {}  # at_kink states one reason for every framework it names
+        for d in declared:
+            merged.setdefault((d.why, d.link), []).extend(fw for fw in d.frameworks if fw not in merged.get((d.why, d.link), []))
         return cls(**_where(op_check, None, dtype, device), answers={fw: summarize(a) for fw, a in answers.items()},
-                   groups=found, declared=[{"frameworks": list(d.frameworks), "why": d.why, "link": d.link}
-                                           for d in declared], verdict=verdict)
+                   groups=found, declared=[{"frameworks": fws, "why": why, "link": link}
+                                           for (why, link), fws in merged.items()], verdict=verdict)
 
 
 # -- semantics -----------------------------------------------------------------------------------
@@ -252,3 +255,27 @@ class TrainingRecord(Record):
     tolerance: str
     verdict: str
     message: str
+
+
+# -- benchmarks ----------------------------------------------------------------------------------
+
+@_tagged("bench")
+@dataclass
+class BenchInfo(Record):
+    """What one benchmark measured besides pytest-benchmark's own stats (its ``extra_info``): the
+    conditions (framework, version, mode, dtype, device, threads) and what the timer cannot see."""
+
+    workload: str
+    case: str
+    framework: str
+    version: str
+    mode: str  # eager or compiled
+    phase: str  # forward, forward_backward or backward
+    dtype: str
+    device: str
+    threads: int | None
+    method: str
+    first_call_s: float
+    verified: list[str]  # the frameworks (or the reference) its gradient was verified against
+    peak_device_bytes: int | None
+    process_peak_rss_bytes: int | None

@@ -23,7 +23,7 @@ from harness.expectations import NA, NONE, VALUE, Expectation, not_characterized
 from harness.frameworks.registry import FRAMEWORKS, REGISTRY
 from harness.records import BehaviourRecord
 from harness.reference import Estimate
-from harness.check import compare
+from harness.comparison import compare
 from harness.tolerances import for_dtype
 
 

@@ -11,7 +11,7 @@ import functools
 
 import pytest
 
-from harness import check
+from harness import check, comparison
 from harness.frameworks.base import NotAvailable
 from harness.optable import OpCheck
 from harness.pytest_plugin import load_adapter, over
@@ -125,13 +125,13 @@ def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks
     if len(answers) < 2:
         pytest.skip(f"a convention needs two frameworks with this op; here: {sorted(answers) or 'none'}")
     tol = for_dtype(dtype)
-    found = check.groups(answers, tol)
-    odd = check.odd_ones_out(found)
+    found = comparison.groups(answers, tol)
+    odd = comparison.odd_ones_out(found)
     declared = kink_check.conventions(dtype)
     expected = {fw for d in declared if d.convention for fw in d.frameworks} & set(answers)
     values = kink_check.declared_values(dtype)
     # where the table declares a framework's exact answer, that is the check; the split is then shown, not judged
-    wrong_values = sorted(fw for fw, d in values.items() if fw in answers and not check.matches(answers[fw], d.value, tol))
+    wrong_values = sorted(fw for fw, d in values.items() if fw in answers and not comparison.matches(answers[fw], d.value, tol))
     if values:
         odd, expected = set(wrong_values), set()
     elif len(answers) < 3:  # no majority among two: only "they differ or not" can be checked

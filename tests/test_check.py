@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from harness import check
+from harness import check, comparison
 from harness.expectations import Expectation
 from harness.cases import Case, source
 from harness.expectations import classify
@@ -46,8 +46,8 @@ def test_wrong_math_fails_with_the_worst_entry(adapter):
     assert result.outcome.verdict == "pass"
     ref = check.reference_for(case, 0)
     shifted = {"x": dataclasses.replace(ref["x"], value=ref["x"].value * (1 + 1e-6))}
-    comparison = check.compare({"x": result.comparison.got["x"]}, shifted, check.for_dtype("float64"))
-    assert comparison.worst_ratio > 1 and comparison.worst_at.startswith("x entry[")
+    found = comparison.compare({"x": result.comparison.got["x"]}, shifted, check.for_dtype("float64"))
+    assert found.worst_ratio > 1 and found.worst_at.startswith("x entry[")
 
 
 @pytest.mark.parametrize("framework", ["torch"])

@@ -4,7 +4,7 @@ missing op reads n/a, conventions group frameworks, and the report renders a fix
 import numpy as np
 import pytest
 
-from harness import check
+from harness import check, comparison
 from harness.cases import source
 from harness.frameworks.base import Missing, NotAvailable, Vocabulary
 from harness.expectations import divergence
@@ -49,12 +49,12 @@ def test_groups_and_odd_ones_out():
     tol = for_dtype("float64")
     answers = {"tensorflow": {"x": np.array([1.0])}, "torch": {"x": np.array([0.5])},
                "jax": {"x": np.array([0.5])}}
-    found = check.groups(answers, tol)
+    found = comparison.groups(answers, tol)
     assert found == [["torch", "jax"], ["tensorflow"]]
-    assert check.odd_ones_out(found) == {"tensorflow"}
+    assert comparison.odd_ones_out(found) == {"tensorflow"}
     nans = {"a": {"x": np.array([np.nan])}, "b": {"x": np.array([np.nan])}}
-    assert check.groups(nans, tol) == [["a", "b"]]
-    assert check.odd_ones_out([["a"], ["b"], ["c"]]) == {"a", "b", "c"}
+    assert comparison.groups(nans, tol) == [["a", "b"]]
+    assert comparison.odd_ones_out([["a"], ["b"], ["c"]]) == {"a", "b", "c"}
 
 
 def test_a_planted_error_in_an_op_is_caught_against_the_reference():
@@ -64,8 +64,8 @@ def test_a_planted_error_in_an_op_is_caught_against_the_reference():
     ref = check.reference_for(rev.case, 0)["x"]
     p = check.plan(rev.case, 0)
     true = np.cos(p.inputs["x"]) * p.cotangents[0]
-    assert check.compare({"x": true}, {"x": ref}, for_dtype("float64")).worst_ratio <= 1
-    assert check.compare({"x": true * 1.01}, {"x": ref}, for_dtype("float32")).worst_ratio > 1
+    assert comparison.compare({"x": true}, {"x": ref}, for_dtype("float64")).worst_ratio <= 1
+    assert comparison.compare({"x": true * 1.01}, {"x": ref}, for_dtype("float32")).worst_ratio > 1
 
 
 def test_report_renders_a_fixed_record():

@@ -15,6 +15,7 @@ from harness.bench import log, timing, verify
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
 from harness.pytest_plugin import load_adapter, over
+from harness.records import BenchInfo
 
 
 def measurements(config: pytest.Config) -> list[tuple]:
@@ -76,14 +77,13 @@ def test_workload(bench_case, framework, mode, phase, device, benchmark, request
                            warmup_rounds=0 if benchmark.disabled else 2)
     else:
         benchmark(getattr(timed, phase))
-    info = {"workload": bench_case.category, "case": bench_case.id, "framework": framework,
-            "version": adapter.version, "mode": mode, "phase": phase, "dtype": dtype, "device": device,
-            "threads": config.getoption("--threads"), "method": timing.METHOD[phase],
-            "first_call_s": prepared.first_call_s, "verified": checked["frameworks"],
-            "peak_device_bytes": adapter.peak_memory_bytes(),
-            # the whole process's peak resident size so far: imports included
-            "process_peak_rss_bytes": env.peak_rss_bytes()}
-    benchmark.extra_info.update(info)
+    info = BenchInfo(workload=bench_case.category, case=bench_case.id, framework=framework, version=adapter.version,
+                     mode=mode, phase=phase, dtype=dtype, device=device, threads=config.getoption("--threads"),
+                     method=timing.METHOD[phase], first_call_s=prepared.first_call_s, verified=checked["frameworks"],
+                     peak_device_bytes=adapter.peak_memory_bytes(),
+                     # the whole process's peak resident size so far: imports included
+                     process_peak_rss_bytes=env.peak_rss_bytes())
+    benchmark.extra_info.update(info.to_dict())
     if log_path and not benchmark.disabled:
         record = benchmark.stats.as_dict(include_data=False)
         record["params"] = {k: getattr(v, "id", v) for k, v in (record.get("params") or {}).items()}
