@@ -44,7 +44,9 @@ class Observed:
         """``value [0.5, 0.5] float32 (warns UserWarning)``: short enough for a table cell."""
         parts = [self.kind]
         if self.value is not None:
-            parts += [np.array2string(np.asarray(self.value), precision=6, separator=", "), self.dtype]
+            # one line, whatever the shape: it is a table cell
+            text = np.array2string(np.asarray(self.value), precision=6, separator=", ", max_line_width=10**6)
+            parts += [" ".join(text.split()), self.dtype]
         if self.warnings:
             parts.append(f"(warns {', '.join(sorted({w.split(':')[0] for w in self.warnings}))})")
         return " ".join(parts)

@@ -23,7 +23,7 @@ def _short(row: pd.Series) -> str:
     if row["verdict"] == "n/a":
         return "n/a"
     mark = "✓" if row["verdict"] == "pass" else "✗"
-    return f"{mark} {row['observed'].replace('|', '/')}"
+    return f"{mark} {' '.join(row['observed'].split()).replace('|', '/')}"  # one line: a table cell
 
 
 def _fix_cell(group: pd.DataFrame) -> str:
