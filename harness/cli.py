@@ -18,16 +18,7 @@ import sys
 from pathlib import Path
 
 from harness import env, frameworks
-from harness.report import bench, compare, kinds, store
-
-
-def latest_bench_runs(results: Path = Path("results")) -> list[Path]:
-    """The newest run file of every machine under results/bench/."""
-    runs = []
-    for machine in sorted((results / "bench").glob("*/")):
-        found = sorted(machine.glob("*[0-9]Z.json"))
-        runs += found[-1:]
-    return runs
+from harness.report import bench, compare, html, kinds, store
 
 
 def _is_bench_run(path: Path) -> bool:
@@ -41,7 +32,7 @@ def _report(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.results] or kinds.default_paths()
     bench_runs = [p for p in paths if p.exists() and _is_bench_run(p)]
     if not args.results:
-        bench_runs = latest_bench_runs()
+        bench_runs = bench.latest_runs()
     for path in paths:
         if path in bench_runs:
             continue
@@ -50,7 +41,16 @@ def _report(args: argparse.Namespace) -> int:
     if bench_runs:
         for out in bench.write(bench_runs, Path(args.out)):
             print(f"{out} (from {len(bench_runs)} run(s))")
+    print_page(Path(args.out), bench_runs)
     return 0
+
+
+def print_page(results: Path, bench_runs: list[Path]) -> None:
+    """Write results/index.html and print where it is, with the five lines it opens on."""
+    page, lines = html.write(results, bench_runs)
+    print(f"report: {page}")
+    for line in lines:
+        print(f"  {line}")
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -72,8 +72,10 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"{stop}; resume with: python -m harness bench {' '.join(same)} --resume", file=sys.stderr)
         return 130
     print(f"{merged}")
-    for out in bench.write(latest_bench_runs(Path(args.results_dir)), Path(args.results_dir)):
+    runs = bench.latest_runs(Path(args.results_dir))
+    for out in bench.write(runs, Path(args.results_dir)):
         print(out)
+    print_page(Path(args.results_dir), runs)
     return 0
 
 

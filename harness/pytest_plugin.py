@@ -32,7 +32,7 @@ import pytest
 from harness import frameworks
 from harness.expectations import DTYPES
 from harness.records import to_dict
-from harness.report import kinds
+from harness.report import bench, html, kinds
 
 RECORD_KEY = "gradparity"
 MARKER = "gradparity_over"
@@ -238,12 +238,16 @@ class RecordCollector:
             "wall_seconds": round(time.time() - self.started, 1),
         }
         terminal = config.pluginmanager.get_plugin("terminalreporter")
+        results = Path(config.getoption("--results-dir"))
         try:
-            paths = kinds.write_all(records, run, config.getoption("--results-dir"))
+            paths = kinds.write_all(records, run, results)
+            page, summary = html.write(results, bench.latest_runs(results))
         except OSError as exc:  # the directory went away mid-run: keep the records somewhere
             kept = kinds.keep_somewhere(records, run)
-            message = f"gradparity: could not write results ({exc}); the {len(records)} records are in {kept}"
+            lines = [f"gradparity: could not write results ({exc}); the {len(records)} records are in {kept}"]
         else:
-            message = f"gradparity: {len(records)} records -> {', '.join(map(str, paths))}"
+            lines = [f"gradparity: {len(records)} records -> {', '.join(map(str, paths))}",
+                     f"gradparity report: {page}", *(f"  {line}" for line in summary)]
         if terminal is not None:
-            terminal.write_line(message)
+            for line in lines:
+                terminal.write_line(line)

@@ -88,3 +88,4 @@ def test_missing_framework_names_the_install(framework, monkeypatch):
             frameworks.adapter_class(framework)
     finally:
         frameworks.adapter_class.cache_clear()
+

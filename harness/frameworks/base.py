@@ -12,6 +12,9 @@ sources). It returns an array, or a dict or list of arrays (see :mod:`harness.tr
 from __future__ import annotations
 
 import abc
+import contextlib
+import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +23,21 @@ import numpy as np
 
 Arrays = Mapping[str, np.ndarray]
 Grads = dict[str, np.ndarray | None]
+
+
+@contextlib.contextmanager
+def native_stderr_quiet():
+    """Silence what native code writes to file descriptor 2 inside the block (a framework's load-time
+    banners, which its log-level settings do not reach); Python exceptions still propagate."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class FrameworkError(Exception):

@@ -12,15 +12,18 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep oneDNN/CPU-feature banners out of reports
+import numpy as np
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tensorflow.experimental.numpy as tnp  # noqa: E402
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed, native_stderr_quiet
+from harness.trees import leaves, paths
 
-from harness.frameworks import tf_ops  # noqa: E402
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed  # noqa: E402
-from harness.trees import leaves, paths  # noqa: E402
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's own log threshold, for what it logs after loading
+# TF 2.21 prints its oneDNN and absl banners from native code while loading, before that threshold applies
+with native_stderr_quiet():
+    import tensorflow as tf
+    import tensorflow.experimental.numpy as tnp
+
+from harness.frameworks import tf_ops  # noqa: E402 (after the quiet import of tensorflow)
 
 
 class _Linalg:

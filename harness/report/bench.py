@@ -159,6 +159,13 @@ def _png(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _bar_colours(columns: pd.MultiIndex) -> list:
+    """The registry's colour of each (framework, mode) column, lighter for compiled, as in the line plots."""
+    from matplotlib.colors import to_rgba
+
+    return [to_rgba(registry.COLOURS.get(fw, "grey"), 1.0 if mode == "eager" else 0.45) for fw, mode in columns]
+
+
 def plots(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """(title, base64 PNG) per plot: time against size per workload, fb/f ratios, eager vs compiled."""
     import matplotlib
@@ -187,7 +194,8 @@ def plots(frame: pd.DataFrame) -> list[tuple[str, str]]:
     if {"forward", "forward_backward"} <= set(wide.columns):
         ratio = (wide["forward_backward"] / wide["forward"]).groupby(level=["workload", "framework", "mode"]).median()
         fig, ax = plt.subplots(figsize=(8, 3.5))
-        ratio.unstack(["framework", "mode"]).plot.bar(ax=ax)
+        bars = ratio.unstack(["framework", "mode"])
+        bars.plot.bar(ax=ax, color=_bar_colours(bars.columns))
         ax.axhline(CHEAP_GRADIENT, color="red", linestyle="--", label="cheap-gradient bound")
         ax.set_ylabel("fb / f (median over sizes)")
         ax.set_title("forward+backward ÷ forward")
@@ -195,9 +203,9 @@ def plots(frame: pd.DataFrame) -> list[tuple[str, str]]:
         out.append(("fb/f ratios", _png(fig)))
         plt.close(fig)
         largest = fb.groupby("workload").tail(1)["case"]
-        modes = fb[fb["case"].isin(largest)].pivot_table(index=["workload", "framework"], columns="mode", values="median")
+        modes = fb[fb["case"].isin(largest)].pivot_table(index="workload", columns=["framework", "mode"], values="median")
         fig, ax = plt.subplots(figsize=(8, 3.5))
-        modes.plot.bar(ax=ax, logy=True)
+        modes.plot.bar(ax=ax, logy=True, color=_bar_colours(modes.columns))
         ax.set_ylabel("forward+backward, s (log)")
         ax.set_title("eager vs compiled, largest size of each workload")
         out.append(("eager vs compiled", _png(fig)))
@@ -220,6 +228,14 @@ def html(frame: pd.DataFrame, machines: list[dict]) -> str:
             parts += [f"<h2>{workload}</h2>", rows.to_html(index=False, escape=True)]
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def latest_runs(results: Path = Path("results")) -> list[Path]:
+    """The newest run file of every machine under ``results/bench/``."""
+    runs = []
+    for machine in sorted((Path(results) / "bench").glob("*/")):
+        runs += sorted(machine.glob("*[0-9]Z.json"))[-1:]
+    return runs
 
 
 def write(paths: list[Path], out_dir: Path = Path("results")) -> list[Path]:

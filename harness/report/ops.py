@@ -30,28 +30,36 @@ def _cell(group: pd.DataFrame) -> str:
     return "✓" + ("" if pd.isna(err) else f" {err:.0e}")
 
 
-def _mode_table(checks: pd.DataFrame) -> str:
+def frames(data: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The checks, the parity comparisons and the conventions of a loaded ops.json, one frame each."""
+    records = pd.DataFrame(data["records"])
+    if records.empty or "record" not in records:
+        records = pd.DataFrame({"record": pd.Series(dtype=str)})
+    # every field of its record type as a column, so a run without one kind of record still renders
+    return tuple(records[records["record"] == cls.TAG].reindex(columns=[f.name for f in fields(cls)])
+                 for cls in (OpCheckRecord, OpParity, OpConvention))
+
+
+def mode_frame(checks: pd.DataFrame) -> pd.DataFrame:
+    """Op × (framework, dtype) cells for one mode's checks."""
     checks = checks.assign(column=checks["framework"].map(LABELS)
                            + " " + checks["dtype"].str.replace("float", "f"))
     table = checks.groupby(["family", "op", "column"], sort=False).apply(_cell, include_groups=False).unstack("column")
     order = [c for fw in (LABELS[f] for f in FRAMEWORKS) for c in (f"{fw} f32", f"{fw} f64") if c in table.columns]
-    return table[order].fillna("—").reset_index().to_markdown(index=False)
+    return table[order].fillna("—").reset_index()
 
 
 def _reproduce(test: str, ident: str) -> str:
-    return f'`pytest "suites/test_ops.py::{test}[ops/{ident}]"`'
+    return f'pytest "suites/test_ops.py::{test}[ops/{ident}]"'
 
 
 def render(data: dict) -> str:
     """The Markdown report for a loaded ops.json."""
-    records = pd.DataFrame(data["records"])
     lines = ["# Op sweep: gradients of every common op in TensorFlow, PyTorch and JAX", "",
              *store.header(data), ""]
-    if records.empty or "record" not in records:
+    checks, par, conv = frames(data)
+    if checks.empty and par.empty and conv.empty:
         return "\n".join(lines + ["No op checks were recorded.", ""])
-    # every field of its record type as a column, so a run without one kind of record still renders
-    checks, par, conv = (records[records["record"] == cls.TAG].reindex(columns=[f.name for f in fields(cls)])
-                         for cls in (OpCheckRecord, OpParity, OpConvention))
     counts = checks["verdict"].value_counts()
     by_family = checks.groupby("family", sort=False)["op"].nunique()
     lines += [
@@ -73,7 +81,7 @@ def render(data: dict) -> str:
     for mode, title in MODE_TITLES.items():
         subset = checks[checks["mode"] == mode]
         if not subset.empty:
-            lines += [f"## {title}", "", _mode_table(subset), ""]
+            lines += [f"## {title}", "", mode_frame(subset).to_markdown(index=False), ""]
     lines += _conventions(conv) + _disagreements(checks, par, conv) + _unavailable(checks) + _composites(checks)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -82,9 +90,15 @@ def _conventions(conv: pd.DataFrame) -> list[str]:
     if conv.empty:
         return []
     lines = ["## Conventions at kinks and ties", "",
-             "No derivative exists here, so no reference: each framework's answer (the gradient for the "
-             "sample's cotangent, after the framework's idiomatic fix for None) is shown, and the table "
-             "declares which frameworks answer differently.", ""]
+             "No derivative exists here, so no reference: each framework's answer (after its idiomatic fix for "
+             "None) is shown: the derivative (the gradient of the sum of the outputs) for elementwise ops and "
+             "reductions, the gradient for the sample's cotangent for sorts, pools and scans. The table declares "
+             "each framework's exact answer (at_kink) or which frameworks answer differently.", ""]
+    return lines + [conventions_frame(conv).to_markdown(index=False), ""]
+
+
+def conventions_frame(conv: pd.DataFrame) -> pd.DataFrame:
+    """One row per kink or tie: each framework's answer, the split, and whether it is as declared."""
     rows = []
     for r in conv.itertuples():
         answers = r.answers
@@ -92,39 +106,41 @@ def _conventions(conv: pd.DataFrame) -> list[str]:
                      **{fw: answers.get(fw, "—") for fw in FRAMEWORKS},
                      "split": " · ".join("=".join(g) for g in r.groups),
                      "verdict": "as declared" if r.verdict == "pass" else "✗ undeclared"})
-    return lines + [pd.DataFrame(rows).to_markdown(index=False), ""]
+    return pd.DataFrame(rows)
 
 
 def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -> list[str]:
-    lines = ["## Disagreements found", "",
+    found = disagreements(checks, par, conv)
+    return (["## Disagreements found", "",
              "Every place the sweep found frameworks answering differently from the reference or from each "
              "other, with the reason where it is known and the command that reproduces it.", ""]
-    found = False
+            + [f"- {text} Reproduce: `{command}`." for text, command in found] + ([] if found else ["None."]) + [""])
+
+
+def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -> list[tuple[str, str]]:
+    """(what was found, in Markdown; the pytest command that reproduces it), for every disagreement."""
+    found = []
     odd_kinds = checks[(checks["verdict"] != "n/a") & checks["kind"].notna()
                        & (checks["kind"] != "value")].drop_duplicates(["op", "framework", "kind", "mode"])
     for r in odd_kinds.itertuples():
-        found = True
-        lines.append(f"- **{r.op}** ({r.mode}, {r.framework}): the raw result is `{r.kind}` where a gradient value is "
-                     f"due{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}. "
-                     f"Reproduce: {_reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}')}.")
+        found.append((f"**{r.op}** ({r.mode}, {r.framework}): the raw result is `{r.kind}` where a gradient value is "
+                      f"due{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}.",
+                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}')))
     for r in checks[checks["verdict"].isin(["known", "fail"])].itertuples():
-        found = True
         label = "known" if r.verdict == "known" else "**unexplained**"
-        lines.append(f"- **{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}), {label}: {r.message}"
-                     f"{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}. "
-                     f"Inputs: {r.inputs}. Reproduce: {_reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}')}.")
+        found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}), {label}: {r.message}"
+                      f"{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}. Inputs: {r.inputs}.",
+                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}')))
     for r in par[par["verdict"] == "fail"].itertuples() if not par.empty else []:
-        found = True
-        lines.append(f"- **{r.op}** / {r.sample} ({r.mode}, {r.dtype}), frameworks disagree: {r.message}. "
-                     f"Reproduce: {_reproduce('test_op_frameworks_agree', f'{r.id}-{r.dtype}')}.")
+        found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.dtype}), frameworks disagree: {r.message}.",
+                      _reproduce('test_op_frameworks_agree', f'{r.id}-{r.dtype}')))
     split = conv[conv["groups"].map(len) > 1] if not conv.empty else conv
     for r in split.itertuples():
-        found = True
         why = "; ".join(d["why"] + (f" ({d['link']})" if d["link"] else "") for d in r.declared) or "undeclared"
-        lines.append(f"- **{r.op}** / {r.sample} ({r.dtype}) at {r.inputs}: "
-                     + "; ".join(f"{fw} {a}" for fw, a in r.answers.items())
-                     + f" — {why}. Reproduce: {_reproduce('test_op_convention', f'{r.id}-{r.dtype}')}.")
-    return lines + ([] if found else ["None."]) + [""]
+        found.append((f"**{r.op}** / {r.sample} ({r.dtype}) at {r.inputs}: "
+                      + "; ".join(f"{fw} {a}" for fw, a in r.answers.items()) + f" — {why}.",
+                      _reproduce('test_op_convention', f'{r.id}-{r.dtype}')))
+    return found
 
 
 def _unavailable(checks: pd.DataFrame) -> list[str]:

@@ -1,0 +1,106 @@
+"""results/index.html: rendered from fixed records it is self-contained; opened in headless Chromium
+(the committed results) it loads with no console errors, shows every section and plot, and its
+filters change what is shown. The browser test writes the screenshots under <results-dir>/screenshots/."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.report import bench, html, kinds
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+INSTALL = "apt-get install -y chromium chromium-driver && pip install selenium"
+
+CONDITIONS = {"date": "2026-11-25T00:00:00+00:00", "cpu": "Test CPU", "cores_usable": 2, "python": "3.11",
+              "commit": "abc", "packages": {}}
+OUTCOME = {"record": "outcome", "case": "scalar/exp", "category": "scalar", "mode": "grad", "framework": "torch",
+           "version": "1", "dtype": "float32", "device": "cpu", "inputs": "x:source[3]", "kind": "value",
+           "expected_kind": "value", "max_abs_err": 1e-7, "max_rel_err": 1e-7, "worst_ratio": 0.1, "worst_at": "",
+           "tolerance": "t", "verdict": "fail", "message": "max abs error 1", "raw_error": ""}
+
+
+def test_fixed_records_render_every_section_self_contained():
+    data = {"conditions": CONDITIONS, "run": {}, "records": [OUTCOME]}
+    page = html.render(data, None, None, pd.DataFrame(), [])
+    for key in html.SECTIONS:
+        assert f"<section id='{key}'>" in page
+    assert "<script src" not in page and "<link" not in page and "src='http" not in page  # nothing fetched
+    assert "pytest &quot;suites/test_gradients.py::test_gradient[scalar/exp-torch-float32]&quot;" in page
+    assert html.summary_lines(data, None, None, pd.DataFrame())[0] == "correctness: 1 fail"
+
+
+@pytest.fixture
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver", reason=f"selenium is not installed: {INSTALL}")
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(f"Chromium and its driver are not installed: {INSTALL}")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def committed_page(tmp_path: Path) -> Path:
+    loaded = {kinds.REPORTS[(d := kinds.load(p))["schema"]].NAME: d for p in kinds.default_paths(ROOT / "results")}
+    if not loaded:
+        pytest.skip("no results under results/: run the suites first")
+    frame, machines = bench.load(bench.latest_runs(ROOT / "results")) if bench.latest_runs(ROOT / "results") else (
+        pd.DataFrame(), [])
+    page = tmp_path / "index.html"
+    page.write_text(html.render(loaded.get("correctness"), loaded.get("semantics"), loaded.get("ops"), frame, machines))
+    return page
+
+
+def scroll_to(driver, element) -> None:
+    """Bring ``element`` to the top of the window, below the sticky navigation bar."""
+    driver.execute_script("window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY - 50)", element)
+
+
+def visible(driver, selector: str) -> int:
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].filter(e => e.offsetParent !== null).length", selector)
+
+
+def test_page_loads_filters_and_shows_every_plot_in_chromium(browser, tmp_path, request):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    shots = Path(request.config.getoption("--results-dir")) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.get(committed_page(tmp_path).as_uri())
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+    for key in html.SECTIONS:
+        assert browser.find_element(By.ID, key).is_displayed(), key
+    browser.save_screenshot(str(shots / "summary.png"))
+
+    plots = browser.find_elements(By.CSS_SELECTOR, "img.plot")
+    sizes = [browser.execute_script("return [arguments[0].naturalWidth, arguments[0].getBoundingClientRect().width]", p)
+             for p in plots]
+    assert all(natural > 0 and shown > 0 for natural, shown in sizes), sizes
+
+    section = browser.find_element(By.ID, "correctness")
+    rows_before, cells_before = visible(browser, "#correctness tr[data-row]"), visible(browser, "#correctness td[data-framework]")
+    Select(section.find_element(By.CSS_SELECTOR, "select[data-filter='framework']")).select_by_value("torch")
+    Select(section.find_element(By.CSS_SELECTOR, "select[data-filter='category']")).select_by_value("persistent")
+    rows_after, cells_after = visible(browser, "#correctness tr[data-row]"), visible(browser, "#correctness td[data-framework]")
+    assert 0 < rows_after < rows_before and 0 < cells_after < cells_before
+    scroll_to(browser, section)
+    browser.save_screenshot(str(shots / "correctness-filtered.png"))
+
+    row = browser.find_element(By.CSS_SELECTOR, "#semantics details")
+    row.find_element(By.TAG_NAME, "summary").click()
+    assert row.get_attribute("open") is not None
+    scroll_to(browser, row)
+    browser.save_screenshot(str(shots / "semantics-expanded.png"))
+
+    scroll_to(browser, browser.find_element(By.ID, "benchmarks"))
+    browser.save_screenshot(str(shots / "benchmarks.png"))
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
