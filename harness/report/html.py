@@ -247,6 +247,9 @@ def _ops(data: dict | None) -> str:
             parts += [f"<h3>{_e(title)}</h3>", _table(table, row_data=[{"family": f} for f in table["family"]])]
     if not conv.empty:
         parts += ["<h3>Conventions at kinks and ties</h3>", _table(ops.conventions_frame(conv))]
+    found = ops.disagreements(checks, par, conv)
+    parts += [f"<h3>Disagreements found ({len(found)})</h3><ol class='findings'>",
+              *(f"<li>{_md(text)}<br><code>{_e(command)}</code></li>" for text, command in found), "</ol>"]
     families = sorted(checks["family"].dropna().unique())
     return f"<div class='filters'>{_select('family', families)} <span class='shown muted'></span></div>" + "".join(parts)
 
