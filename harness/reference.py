@@ -4,6 +4,11 @@ Every derivative here is built from one primitive, :func:`directional`: the deri
 vector function along one direction, from central differences at steps h, h/2, h/4, h/8
 combined by Richardson extrapolation (a Neville table in h²), with an error estimate taken
 from the last two levels of the table plus the floating-point round-off of the smallest step.
+The step is searched for, per output entry, down a ladder of halving steps (see :func:`directional`).
+``scipy.differentiate.derivative`` (SciPy ≥ 1.15) searches steps the same way, but only for an
+*elementwise* function (``f(xi)[j]`` must equal ``f(xi[j])``, its documentation says): here one step moves
+a whole point through a model or a reduction, and every output entry of that one evaluation keeps its
+own best window, which that contract cannot express without one evaluation per output entry.
 
 For large inputs a full gradient costs one directional derivative per element. Random
 projections alone are cheap but blind to an error confined to one Jacobian entry (torch's
@@ -21,10 +26,15 @@ import numpy as np
 Point = Mapping[str, np.ndarray]
 VectorFn = Callable[[Point], np.ndarray]
 
-#: base step, relative to max(1, |x|): small enough for Richardson, large enough for round-off
+#: first step, relative to the moved coordinates' own magnitude (floored at FLOOR, so 0 gets a step too)
 STEP = 2.0 ** -5
-#: central differences taken at STEP, STEP/2, ... (2 evaluations each)
+FLOOR = 2.0 ** -10
+#: Richardson depth: one estimate combines central differences at h, h/2, h/4, h/8 (2 evaluations each)
 LEVELS = 4
+#: the step halves at most this often: far enough to step inside a domain edge 1e-9 away
+HALVINGS = 32
+#: an estimate whose error bound is below this, relative to its size, ends the search
+ACCEPT = 1e-10
 #: a source with more elements than this is probed, not fully differentiated
 FULL_LIMIT = 512
 #: probes of a large source: single coordinates and random unit projections
@@ -48,14 +58,70 @@ class Estimate:
     directions: np.ndarray | None = None
 
 
-def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP) -> tuple[np.ndarray, np.ndarray]:
-    """d/dt fun(x + t·direction) at t = 0, and its estimated absolute error.
+def _richardson(column: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The Neville table over central differences at h, h/2, ...: the estimate and the difference of the
+    last two entries (the truncation error bound). Each column removes the next even power of h."""
+    table = [column]
+    for j in range(1, len(column)):
+        prev = table[-1]
+        table.append([(4 ** j * prev[i + 1] - prev[i]) / (4 ** j - 1) for i in range(len(prev) - 1)])
+    return table[-1][0], np.abs(table[-1][0] - table[-2][-1])
+
+
+def _ladder(fun: VectorFn, x: Point, direction: Point, moved: list[str], h0: float, reach: float,
+            levels: int = HALVINGS + LEVELS) -> tuple[np.ndarray, np.ndarray]:
+    """Richardson estimates over windows of halving steps from ``h0``; per entry the one with the smallest
+    error bound (NaN, with an infinite bound, where no window is finite)."""
+    column, sizes = [], []
+    best = err = None
+    stalled = 0
+    with np.errstate(all="ignore"):  # non-finite evaluations are expected near edges, and handled
+        for level in range(levels):
+            h = h0 / 2 ** level
+            plus = fun({**x, **{n: x[n] + h * direction[n] for n in moved}})
+            minus = fun({**x, **{n: x[n] - h * direction[n] for n in moved}})
+            column.append((plus - minus) / (2 * h))
+            sizes.append(np.maximum(np.abs(plus), np.abs(minus)))
+            if len(column) < LEVELS:
+                continue
+            window = column[-LEVELS:]
+            value, truncation = _richardson(window)
+            roundoff = 8 * _EPS * np.max(sizes[-LEVELS:], axis=0) / h * reach
+            bound = np.where(np.isfinite(value) & np.isfinite(truncation), truncation + roundoff, np.inf)
+            if best is None:
+                best, err, floor = np.full_like(value, np.nan), np.full_like(value, np.inf), np.zeros_like(value)
+            better = bound < err
+            # the round-off of the first finite window: a smaller step can only add round-off to it
+            floor = np.where(better & ~np.isfinite(err), 2 * roundoff, floor)
+            best, err = np.where(better, value, best), np.where(better, bound, err)
+            # count windows without progress only once every entry has a finite estimate
+            stalled = 0 if better.any() or not np.isfinite(err).all() else stalled + 1
+            done = (err <= ACCEPT * np.abs(best)) | (err <= floor)
+            # a poor estimate gets more patience: a step straddling a pole or kink gives finite garbage
+            patience = 2 if np.all(err <= 1e-6 * np.abs(best)) else 6
+            if np.isfinite(err).all() and (done.all() or stalled >= patience):
+                break
+    return best, err
+
+
+def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP,
+                adaptive: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """d/dt fun(x + t·direction) at t = 0, and its estimated absolute error, entry by entry.
+
+    The step is found, not declared: central differences at a ladder of halving steps, starting at
+    ``step`` times the moved coordinates' own magnitude; each window of :data:`LEVELS` consecutive steps
+    gives a Richardson estimate with an error bound (truncation + round-off), and each output entry keeps
+    its best. A step whose evaluation is not finite (it left the domain, crossed a pole) only removes the
+    windows that use it, for the entries it spoiled; the ladder goes on shrinking. An entry with no finite
+    estimate at any step is NaN with an infinite error: the reference is undefined there.
 
     Args:
         fun: maps a point (name -> float64 array) to a 1-D float64 array.
         x: the point; names missing from ``direction`` stay fixed.
         direction: name -> array shaped like ``x[name]``.
         step: the first step, relative to the magnitude of the moved coordinates.
+        adaptive: ``False`` for one Richardson window at ``step`` times max(1, the largest moved magnitude):
+            the inner gradient of an HVP, whose error the outer, adaptive derivative divides anyway.
 
     Returns:
         ``(derivative, error)``, each shaped like ``fun``'s output.
@@ -64,27 +130,27 @@ def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP
     if not moved:
         zero = np.zeros_like(fun(x))
         return zero, zero
-    # the step follows the magnitude of the coordinates actually moved: a tiny entry next to a
-    # huge one (log at 1e-3 beside 1e3) gets a step its own size allows
-    scale = max(1.0, *(float(np.max(np.abs(x[n][direction[n] != 0]))) for n in moved))
+    # one moved coordinate (a gradient entry, a Jacobian column) gets a step of its own magnitude: log at
+    # 1e-8 a first step of ~3e-10, 1e15 one of ~3e13, 0 one of FLOOR. A direction through many coordinates
+    # (a random projection) starts at max(1, their largest) and shrinks from there where it must
+    magnitudes = np.concatenate([np.abs(x[n][direction[n] != 0]).ravel() for n in moved])
+    single = magnitudes.size == 1
+    scale = (float(magnitudes[0]) or FLOOR) if single else max(1.0, float(np.max(magnitudes)))
     reach = max(float(np.max(np.abs(direction[n]))) for n in moved)
-    h0 = step * scale / reach
-    column, largest = [], 0.0
-    for level in range(LEVELS):
-        h = h0 / 2 ** level
-        plus = fun({**x, **{n: x[n] + h * direction[n] for n in moved}})
-        minus = fun({**x, **{n: x[n] - h * direction[n] for n in moved}})
-        largest = max(largest, float(np.max(np.abs(plus), initial=0.0)), float(np.max(np.abs(minus), initial=0.0)))
-        column.append((plus - minus) / (2 * h))
-    # Neville table: each column removes the next even power of h from the error
-    table = [column]
-    for j in range(1, LEVELS):
-        prev = table[-1]
-        table.append([(4 ** j * prev[i + 1] - prev[i]) / (4 ** j - 1) for i in range(len(prev) - 1)])
-    best = table[-1][0]
-    truncation = np.abs(best - table[-2][-1])
-    roundoff = 8 * _EPS * largest / (h0 / 2 ** (LEVELS - 1)) * reach
-    return best, truncation + roundoff
+    if not adaptive:
+        return _ladder(fun, x, direction, moved, step * max(1.0, float(np.max(magnitudes))) / reach, reach,
+                       levels=LEVELS)
+    best, err = _ladder(fun, x, direction, moved, step * scale / reach, reach)
+    if single and scale < 1.0 and not np.all(err <= ACCEPT * np.abs(best)):
+        # a small coordinate inside a large sum: round-off follows the sum, so a step of the unit's size
+        # can be the better one (x⁵ at 0.3 beside 4⁵); each entry keeps whichever ladder bounds it tighter
+        accepted = err <= ACCEPT * np.abs(best)
+        wide, wide_err = _ladder(fun, x, direction, moved, step / reach, reach)
+        # only where the own-size ladder fell short: a wide step across a kink (abs at 1e-30) gives a
+        # consistent wrong answer with a tiny bound
+        tighter = (wide_err < err) & ~accepted
+        best, err = np.where(tighter, wide, best), np.where(tighter, wide_err, err)
+    return best, err
 
 
 def _unit(name: str, shape: tuple[int, ...], index: int) -> np.ndarray:
@@ -94,7 +160,7 @@ def _unit(name: str, shape: tuple[int, ...], index: int) -> np.ndarray:
 
 
 def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.Generator | None = None,
-             full_limit: int = FULL_LIMIT, step: float = STEP) -> dict[str, Estimate]:
+             full_limit: int = FULL_LIMIT, step: float = STEP, adaptive: bool = True) -> dict[str, Estimate]:
     """The gradient of a scalar function (a 1-element ``fun``) w.r.t. each source.
 
     Sources of at most ``full_limit`` elements get every coordinate; larger ones get
@@ -106,7 +172,7 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
     for name in sources:
         shape, size = x[name].shape, x[name].size
         if size <= full_limit:
-            pairs = [directional(fun, x, {name: _unit(name, shape, i)}, step=step) for i in range(size)]
+            pairs = [directional(fun, x, {name: _unit(name, shape, i)}, step=step, adaptive=adaptive) for i in range(size)]
             value = np.array([p[0][0] for p in pairs]).reshape(shape)
             error = np.array([p[1][0] for p in pairs]).reshape(shape)
             result[name] = Estimate(value, error)
@@ -117,7 +183,7 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
             v = rng.standard_normal(size)
             rows.append(v / np.linalg.norm(v))
         directions = np.array(rows)
-        pairs = [directional(fun, x, {name: d.reshape(shape)}, step=step) for d in directions]
+        pairs = [directional(fun, x, {name: d.reshape(shape)}, step=step, adaptive=adaptive) for d in directions]
         result[name] = Estimate(np.array([p[0][0] for p in pairs]), np.array([p[1][0] for p in pairs]),
                                 directions)
     return result
@@ -149,10 +215,12 @@ def hvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> dict
     sizes = [x[n].size for n in names]
 
     def flat_gradient(point: Point) -> np.ndarray:
-        grads = gradient(fun, point, names, full_limit=max(sizes), step=step)
+        grads = gradient(fun, point, names, full_limit=max(sizes), step=step, adaptive=False)
         return np.concatenate([grads[n].value.ravel() for n in names])
 
-    value, error = directional(flat_gradient, x, tangents, step=step)
+    # both derivatives at the fixed scale: a smaller outer step amplifies the inner gradient's error, which
+    # the outer bound does not count (measured: letting it shrink failed logit, eigh and log_softmax)
+    value, error = directional(flat_gradient, x, tangents, step=step, adaptive=False)
     out, start = {}, 0
     for n, size in zip(names, sizes):
         out[n] = Estimate(value[start:start + size].reshape(x[n].shape), error[start:start + size].reshape(x[n].shape))

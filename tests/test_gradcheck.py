@@ -4,7 +4,7 @@ in float64, in each framework's custom-gradient API; and passes the correct grad
 import numpy as np
 import pytest
 
-from harness import GradientMismatch, gradcheck
+from harness import GradientMismatch, frameworks, gradcheck
 
 N, PLANTED = 400, 137
 X = np.random.default_rng(0).uniform(-2.0, 2.0, N)
@@ -107,3 +107,23 @@ def test_bad_arguments_get_a_clear_error():
         gradcheck(lambda x: x, (np.arange(3),), framework="torch")
     with pytest.raises(ValueError, match="unknown modes"):
         gradcheck(lambda x: x, (X,), framework="torch", modes=("sideways",))
+
+
+#: op name -> a point within 1e-3 of its domain edge or pole, where the old fixed first step left the domain
+NEAR_EDGE = {"log": 1e-3, "log1p": -0.999, "reciprocal": 1e-3, "sqrt": 1e-3, "rsqrt": 1e-3, "tan": np.pi / 2 - 1e-3,
+             "atanh": 0.999}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", NEAR_EDGE)
+@pytest.mark.parametrize("framework", frameworks.FRAMEWORKS)
+def test_correct_gradients_pass_next_to_a_domain_edge(framework, op, dtype):
+    """The issue's user: harness.gradcheck(torch.log, x in [1e-3, 1)) raised on a correct gradient."""
+    try:
+        xp = frameworks.load(framework).xp
+    except frameworks.FrameworkError as exc:
+        pytest.skip(str(exc))
+    x = np.random.default_rng(1).uniform(0.3, 0.9, 8) * np.sign(NEAR_EDGE[op])
+    x[0] = NEAR_EDGE[op]
+    result = gradcheck(getattr(xp.ops, op), (x.astype(dtype),), framework=framework)
+    assert result.checked == 8

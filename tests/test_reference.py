@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from harness import reference
+from harness.tolerances import ERROR_FACTOR
 
 X = {"x": np.array([0.3, -1.2, 2.5, 4.0, -0.7])}
 
@@ -87,3 +88,30 @@ def test_numpy_conv2d_matches_a_direct_loop():
         for j in range(5):
             direct[:, i, j, :] = np.tensordot(x[:, i:i + 3, j:j + 2, :], w, axes=([1, 2, 3], [0, 1, 2]))
     np.testing.assert_allclose(out, direct, rtol=1e-12)
+
+
+#: (name, f, f', a point near its domain edge or pole): where a first step of 2⁻⁵·max(1, |x|) left the domain
+NEAR_EDGES = [
+    ("log at 1e-8", np.log, lambda v: 1 / v, 1e-8),
+    ("1/x at 1e-6", lambda v: 1 / v, lambda v: -1 / v ** 2, 1e-6),
+    ("sqrt at 1e-12", np.sqrt, lambda v: 0.5 / np.sqrt(v), 1e-12),
+    ("exp at 700", np.exp, np.exp, 700.0),
+    ("tan 1e-3 from pi/2", np.tan, lambda v: 1 / np.cos(v) ** 2, np.pi / 2 - 1e-3),
+    ("atanh at 0.999", np.arctanh, lambda v: 1 / (1 - v * v), 0.999),
+]
+
+
+@pytest.mark.parametrize("name,f,df,at", NEAR_EDGES, ids=[e[0] for e in NEAR_EDGES])
+def test_reference_is_accurate_next_to_an_edge(name, f, df, at):
+    est = reference.gradient(scalar_of(f), {"x": np.array([at])}, ["x"])["x"]
+    exact = df(at)
+    assert abs(est.value[0] - exact) <= 1e-9 * abs(exact), f"{name}: {est.value[0]!r} vs {exact!r}"
+    # the tolerance adds ERROR_FACTOR times the estimate: that much must cover the actual error
+    assert abs(est.value[0] - exact) <= ERROR_FACTOR * est.error[0], f"{name}: error above its estimate"
+
+
+def test_an_output_undefined_at_every_step_is_nan_and_spoils_no_other_entry():
+    est = reference.jacobian(lambda p: np.log(p["x"]), {"x": np.array([0.5, -1.0, 2.0])}, ["x"])["x"]
+    assert np.all(np.isnan(est.value[1])) and np.all(np.isinf(est.error[1]))  # log(-1): no finite reference
+    np.testing.assert_allclose(est.value[[0, 2]], [[2.0, 0.0, 0.0], [0.0, 0.0, 0.5]], rtol=1e-10, atol=1e-14)
+    assert np.all(np.isfinite(est.error[[0, 2]]))

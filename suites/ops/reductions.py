@@ -53,6 +53,8 @@ OPS = [
                            "the tied entries (torch.amax splits ties evenly)", "pytorch#56734", samples=("ties",),
                            torch=[[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])),
     reduction("logsumexp", uniform(-3, 3),
+              # step: the HVP reference keeps a fixed step scale (see reference.hvp), and 2⁻⁵·1000 spans the
+              # softmax's whole transition; the first-order references find their own step from it
               extra=[sample("large", x=source(given([[1000.0, 1000.0, -1000.0]])), kwargs={"axis": -1},
                             step=2 ** -14)]),
     reduction("var"),
