@@ -51,8 +51,9 @@ class Sample:
         kwargs: static arguments (axes, shapes, integer indices as NumPy arrays).
         smooth: ``False`` where the derivative is undefined (a kink, a tie): no reference exists,
             so the frameworks are compared with each other only.
-        step: the reference's first finite-difference step, where the default (2⁻⁵ of the
-            magnitude) would leave the op's domain.
+        step: the reference's first finite-difference step, only where a fixed-scale reference needs a
+            smaller one than 2⁻⁵ of max(1, |x|) (the HVP's; state the reason beside it): first-order
+            references find their own step.
         second_order: ``False`` where the op is piecewise linear at this sample (an L1 norm):
             its Hessian is zero, so there is no second-order check to make.
     """
@@ -252,22 +253,21 @@ def _output_shapes(fn: Callable, sample: Sample) -> list[tuple[int, ...]]:
 
 # -- sample factories: the shapes and hard values each family is checked at ----------------------
 
-def elementwise(domain: Domain = signed, *, hard: Any = None, kinks: Any = None, step: float | None = None,
-                **kwargs: Any) -> tuple[Sample, ...]:
+def elementwise(domain: Domain = signed, *, hard: Any = None, kinks: Any = None, **kwargs: Any) -> tuple[Sample, ...]:
     """A unary elementwise op: scalar, vector, matrix, an empty batch; ``hard`` smooth values where
     implementations break (large, tiny, near the domain's edge); ``kinks`` where the derivative is undefined."""
     samples = [Sample("scalar", {"x": source((), domain)}, kwargs), Sample("vector", {"x": source((S,), domain)}, kwargs),
                Sample("matrix", {"x": source((M, S), domain)}, kwargs),
                Sample("empty", {"x": source((0, S), domain)}, kwargs)]
     if hard is not None:
-        samples.append(Sample("hard", {"x": source(given(hard))}, kwargs, step=step, second_order=False))
+        samples.append(Sample("hard", {"x": source(given(hard))}, kwargs, second_order=False))
     if kinks is not None:
         samples.append(Sample("kink", {"x": source(given(kinks))}, kwargs, smooth=False))
     return tuple(samples)
 
 
 def pairwise(dx: Domain = signed, dy: Domain = signed, *, hard: Any = None, ties: Any = None,
-             step: float | None = None, y_constant: bool = False) -> tuple[Sample, ...]:
+             y_constant: bool = False) -> tuple[Sample, ...]:
     """A binary elementwise op: same shapes, broadcasting a row and a scalar, hard pairs, ties/kinks
     (``hard`` and ``ties`` are ``(x values, y values)``); ``y_constant`` where y's derivative is 0."""
     y = const if y_constant else source
@@ -275,7 +275,7 @@ def pairwise(dx: Domain = signed, dy: Domain = signed, *, hard: Any = None, ties
                Sample("broadcast-row", {"x": source((M, S), dx), "y": y((S,), dy)}),
                Sample("broadcast-scalar", {"x": source((), dx), "y": y((M, S), dy)})]
     if hard is not None:
-        samples.append(Sample("hard", {"x": source(given(hard[0])), "y": y(given(hard[1]))}, step=step,
+        samples.append(Sample("hard", {"x": source(given(hard[0])), "y": y(given(hard[1]))},
                               second_order=False))
     if ties is not None:
         samples.append(Sample("kink", {"x": source(given(ties[0])), "y": y(given(ties[1]))}, smooth=False))

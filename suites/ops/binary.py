@@ -18,9 +18,9 @@ TIE_TO_X = at_kink("at a tie TF gives the whole gradient to x, torch and JAX spl
                    jax={"x": [0.5, 0.5], "y": [0.5, 0.5]})
 
 
-def binary(name, dx=signed, dy=signed, *, hard=None, ties=None, step=None, y_constant=False, order=2,
+def binary(name, dx=signed, dy=signed, *, hard=None, ties=None, y_constant=False, order=2,
            divergences=(), zero=False):
-    return Op(name, "binary", pairwise(dx, dy, hard=hard, ties=ties, step=step, y_constant=y_constant),
+    return Op(name, "binary", pairwise(dx, dy, hard=hard, ties=ties, y_constant=y_constant),
               order=order, divergences=tuple(divergences), zero=zero)
 
 

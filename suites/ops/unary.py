@@ -12,9 +12,9 @@ from harness.frameworks.registry import JAX, TF, TORCH
 EXTREMES = [-90.0, -30.0, 30.0, 90.0]  # exp(90) overflows float32: sigmoid-like ops must not
 
 
-def unary(name, domain=uniform(-3, 3), *, hard=None, kinks=None, step=None, order=2, divergences=(),
+def unary(name, domain=uniform(-3, 3), *, hard=None, kinks=None, order=2, divergences=(),
           zero=False, **kwargs):
-    return Op(name, "unary", elementwise(domain, hard=hard, kinks=kinks, step=step, **kwargs), order=order,
+    return Op(name, "unary", elementwise(domain, hard=hard, kinks=kinks, **kwargs), order=order,
               divergences=tuple(divergences), zero=zero)
 
 
