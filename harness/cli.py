@@ -41,7 +41,9 @@ def _report(args: argparse.Namespace) -> int:
     if bench_runs:
         for out in bench.write(bench_runs, Path(args.out)):
             print(f"{out} (from {len(bench_runs)} run(s))")
-    print_page(Path(args.out), bench_runs)
+    # the page goes beside the results files it was asked to render (./results when none were named)
+    named = [p for p in paths if p not in bench_runs]
+    print_page(named[0].parent if args.results and named else Path(args.out), bench_runs)
     return 0
 
 

@@ -70,6 +70,7 @@ def test_cli_report_rerenders_markdown(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "harness", "report", str(json_path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "# Gradient correctness" in md_path.read_text()
+    assert (tmp_path / "index.html").exists()  # the page beside the file it rendered, not in ./results
 
 
 def test_cli_missing_file_says_how_to_create_it(tmp_path):
