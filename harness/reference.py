@@ -69,9 +69,11 @@ def _richardson(column: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ladder(fun: VectorFn, x: Point, direction: Point, moved: list[str], h0: float, reach: float,
-            levels: int = HALVINGS + LEVELS) -> tuple[np.ndarray, np.ndarray]:
+            levels: int = HALVINGS + LEVELS, noise: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Richardson estimates over windows of halving steps from ``h0``; per entry the one with the smallest
-    error bound (NaN, with an infinite bound, where no window is finite)."""
+    error bound (NaN, with an infinite bound, where no window is finite). ``noise`` is the absolute error of
+    ``fun``'s values beyond float64 round-off (an inner finite-difference gradient's): it is divided by the
+    step like round-off is."""
     column, sizes = [], []
     best = err = None
     stalled = 0
@@ -86,7 +88,7 @@ def _ladder(fun: VectorFn, x: Point, direction: Point, moved: list[str], h0: flo
                 continue
             window = column[-LEVELS:]
             value, truncation = _richardson(window)
-            roundoff = 8 * _EPS * np.max(sizes[-LEVELS:], axis=0) / h * reach
+            roundoff = (8 * _EPS * np.max(sizes[-LEVELS:], axis=0) + 4 * noise) / h * reach
             bound = np.where(np.isfinite(value) & np.isfinite(truncation), truncation + roundoff, np.inf)
             if best is None:
                 best, err, floor = np.full_like(value, np.nan), np.full_like(value, np.inf), np.zeros_like(value)
@@ -105,7 +107,7 @@ def _ladder(fun: VectorFn, x: Point, direction: Point, moved: list[str], h0: flo
 
 
 def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP,
-                adaptive: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                adaptive: bool = True, noise: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """d/dt fun(x + t·direction) at t = 0, and its estimated absolute error, entry by entry.
 
     The step is found, not declared: central differences at a ladder of halving steps, starting at
@@ -122,6 +124,7 @@ def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP
         step: the first step, relative to the magnitude of the moved coordinates.
         adaptive: ``False`` for one Richardson window at ``step`` times max(1, the largest moved magnitude):
             the inner gradient of an HVP, whose error the outer, adaptive derivative divides anyway.
+        noise: the absolute error of ``fun``'s values beyond round-off, per output entry (see :func:`hvp`).
 
     Returns:
         ``(derivative, error)``, each shaped like ``fun``'s output.
@@ -139,13 +142,13 @@ def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP
     reach = max(float(np.max(np.abs(direction[n]))) for n in moved)
     if not adaptive:
         return _ladder(fun, x, direction, moved, step * max(1.0, float(np.max(magnitudes))) / reach, reach,
-                       levels=LEVELS)
-    best, err = _ladder(fun, x, direction, moved, step * scale / reach, reach)
+                       levels=LEVELS, noise=noise)
+    best, err = _ladder(fun, x, direction, moved, step * scale / reach, reach, noise=noise)
     if single and scale < 1.0 and not np.all(err <= ACCEPT * np.abs(best)):
         # a small coordinate inside a large sum: round-off follows the sum, so a step of the unit's size
         # can be the better one (x⁵ at 0.3 beside 4⁵); each entry keeps whichever ladder bounds it tighter
         accepted = err <= ACCEPT * np.abs(best)
-        wide, wide_err = _ladder(fun, x, direction, moved, step / reach, reach)
+        wide, wide_err = _ladder(fun, x, direction, moved, step / reach, reach, noise=noise)
         # only where the own-size ladder fell short: a wide step across a kink (abs at 1e-30) gives a
         # consistent wrong answer with a tiny bound
         tighter = (wide_err < err) & ~accepted
@@ -208,19 +211,22 @@ def jvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> Esti
 def hvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> dict[str, Estimate]:
     """The Hessian of a scalar ``fun`` times ``tangents``, as a derivative of the FD gradient.
 
-    The inner gradient is itself a Richardson estimate; its error (~1e-12 relative) is divided
-    by the outer step, which leaves the result good to ~1e-9 relative on smooth functions.
+    The inner gradient is one Richardson window at a fixed scale (cheap, good to ~1e-12 relative); the
+    outer derivative searches its step like any other, counting the inner gradient's own error bound as
+    noise that a smaller step divides by less. Without that noise term a zero second derivative (selu
+    for x > 0) read as 2e-12 ± 2e-13, and the outer step could not shrink beside a domain edge (logit at 0.06).
     """
     names = list(tangents)
     sizes = [x[n].size for n in names]
 
-    def flat_gradient(point: Point) -> np.ndarray:
-        grads = gradient(fun, point, names, full_limit=max(sizes), step=step, adaptive=False)
-        return np.concatenate([grads[n].value.ravel() for n in names])
+    def inner(point: Point) -> dict[str, Estimate]:
+        return gradient(fun, point, names, full_limit=max(sizes), step=step, adaptive=False)
 
-    # both derivatives at the fixed scale: a smaller outer step amplifies the inner gradient's error, which
-    # the outer bound does not count (measured: letting it shrink failed logit, eigh and log_softmax)
-    value, error = directional(flat_gradient, x, tangents, step=step, adaptive=False)
+    def flat_gradient(point: Point) -> np.ndarray:
+        return np.concatenate([g.value.ravel() for g in inner(point).values()])
+
+    noise = np.concatenate([g.error.ravel() for g in inner(x).values()])
+    value, error = directional(flat_gradient, x, tangents, step=step, noise=np.where(np.isfinite(noise), noise, 0.0))
     out, start = {}, 0
     for n, size in zip(names, sizes):
         out[n] = Estimate(value[start:start + size].reshape(x[n].shape), error[start:start + size].reshape(x[n].shape))

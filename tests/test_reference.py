@@ -63,6 +63,26 @@ def test_hvp_of_quartic_is_good_to_1e9():
     assert np.max(np.abs(est.value - exact) / np.abs(exact)) <= 1e-8
 
 
+def test_hvp_bound_covers_a_zero_second_derivative():
+    """selu for x > 0 is linear: its HVP is 0, and the reference's bound must cover what its inner finite-difference
+    gradient leaves behind (it read 1.9e-12 ± 1.9e-13 before the inner error counted as noise)."""
+    x = {"x": np.array([0.37, 1.9, 2.6])}
+    est = reference.hvp(scalar_of(lambda u: 1.0507 * np.where(u > 0, u, 1.6733 * np.expm1(np.minimum(u, 0)))), x,
+                        {"x": np.array([0.8, -1.3, 0.4])})["x"]
+    assert np.all(np.abs(est.value) <= ERROR_FACTOR * est.error) and np.all(est.error < 1e-8)
+
+
+def test_hvp_next_to_a_domain_edge_is_bounded_honestly():
+    """logit at 0.06: the outer step shrinks instead of reaching across 0 (the fixed step was 2⁻⁵ = 0.031), and the
+    bound covers the error (measured: 2e-6 relative there, 5e-4 absolute against a bound of 6e-2)."""
+    x = {"x": np.array([0.06, 0.5, 0.93])}
+    v = np.array([1.0, -0.5, 2.0])
+    est = reference.hvp(scalar_of(lambda u: np.log(u) - np.log1p(-u)), x, {"x": v})["x"]
+    exact = (2 * x["x"] - 1) / (x["x"] ** 2 * (1 - x["x"]) ** 2) * v
+    error = np.abs(est.value - exact)
+    assert np.all(error <= ERROR_FACTOR * est.error) and np.all(error <= 1e-5 * np.abs(exact) + 1e-8)
+
+
 def test_large_input_is_probed_by_coordinates_and_projections():
     x = {"x": np.linspace(-2, 2, reference.FULL_LIMIT + 100)}
     est = reference.gradient(scalar_of(np.sin), x, ["x"], rng=np.random.default_rng(1))["x"]
