@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from harness import env, frameworks
@@ -96,6 +97,15 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exact(args: argparse.Namespace) -> int:
+    from harness import exact
+
+    started = time.perf_counter()
+    rows = exact.generate(Path(args.out), workers=args.workers)
+    print(f"wrote {rows} exact derivatives to {args.out} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("--threshold", default="median:10%")
     cmp.set_defaults(run=_compare)
     sub.add_parser("env", help="print the conditions a run would record").set_defaults(run=_env)
+    ex = sub.add_parser("exact", help="recompute the extreme-value sweep's exact derivatives (mpmath; minutes)")
+    ex.add_argument("--out", default=str(Path(__file__).parent / "data" / "exact_derivatives.csv.gz"))
+    ex.add_argument("--workers", type=int, default=2)
+    ex.set_defaults(run=_exact)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
