@@ -1,5 +1,5 @@
 """Every record a run leaves behind, as a dataclass: correctness (:class:`Outcome`, :class:`Parity`),
-the op sweep (:class:`OpCheckRecord`, :class:`OpParity`, :class:`OpConvention`), semantics
+the op sweep (:class:`OpCheckRecord`, :class:`OpParity`, :class:`OpConvention`, :class:`ExtremeRecord`), semantics
 (:class:`BehaviourRecord`, :class:`TrainingRecord`). Plain data with ``to_dict``/:func:`from_dict`;
 renderers read only these dicts, so any stored run can be re-rendered.
 """
@@ -184,6 +184,38 @@ class OpParity(_OpBase):
         return cls(**_where(op_check, None, agreement.dtype, agreement.device), frameworks=agreement.frameworks,
                    max_abs_diff=agreement.max_abs_diff, worst_ratio=agreement.worst_ratio,
                    verdict=agreement.verdict, message=agreement.message)
+
+
+@_tagged("op-extreme")
+@dataclass
+class ExtremeRecord(Record):
+    """One op's gradient across its whole domain on one framework and dtype, against the exact derivative.
+
+    ``verdict``: ``pass`` (every point within tolerance), ``known`` (the points that are not lie in declared
+    ranges), ``fail``, or ``n/a``. ``failing`` lists the ranges of x where points fail; ``profile`` is
+    ``[x, ulps]`` pairs, the worst error per bin of log|x| on each side of 0, for plots.
+    """
+
+    op: str
+    framework: str
+    dtype: str
+    device: str
+    version: str = ""
+    verdict: str = ""
+    why: str = ""
+    points: int = 0
+    ok: int = 0
+    defects: int = 0
+    inexact: int = 0
+    tolerance_ulps: float = 0.0
+    failing: str = ""
+    worst_ulps: float | None = None
+    worst_allowed: float | None = None
+    worst_x: float | None = None
+    worst_got: float | None = None
+    worst_exact: float | None = None
+    declared: list[str] = dataclasses.field(default_factory=list)
+    profile: list[list[float]] = dataclasses.field(default_factory=list)
 
 
 def summarize(answer: Any) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.frameworks.registry import COLOURS, FRAMEWORKS, LABELS
-from harness.report import bench, ops
+from harness.report import bench, extremes, ops
 
 SECTIONS = {"summary": "Summary", "correctness": "Correctness", "semantics": "Semantics", "ops": "Op sweep",
             "benchmarks": "Benchmarks"}
@@ -145,7 +145,8 @@ def findings(correctness: dict | None, semantics: dict | None, op_data: dict | N
             found.append((semantics["conditions"]["date"], f"**{r['id']}** on {r['framework']} changed: {r['message']}",
                           f'pytest "suites/test_semantics.py::test_behaviour[{r["id"]}-{r["framework"]}]"'))
     if op_data:
-        found += [(op_data["conditions"]["date"], text, command) for text, command in ops.disagreements(*ops.frames(op_data))]
+        found += [(op_data["conditions"]["date"], text, command)
+                  for text, command in ops.disagreements(*ops.frames(op_data)) + extremes.findings(extremes.frame(op_data))]
     return sorted(found, key=lambda f: f[0], reverse=True)  # stable: within a run, the reports' order
 
 
@@ -247,7 +248,13 @@ def _ops(data: dict | None) -> str:
             parts += [f"<h3>{_e(title)}</h3>", _table(table, row_data=[{"family": f} for f in table["family"]])]
     if not conv.empty:
         parts += ["<h3>Conventions at kinks and ties</h3>", _table(ops.conventions_frame(conv))]
-    found = ops.disagreements(checks, par, conv)
+    sweep = extremes.frame(data)
+    if not sweep.empty:
+        parts += ["<h3>Extreme values</h3>", _md(extremes.section(data)[2]), _table(extremes.table(sweep)),
+                  "<div class='sweep-plots'>",
+                  *(f"<figure><img class='plot' src='{_e(path)}' alt='{_e(op)}: gradient error in ULPs against x'>"
+                    f"<figcaption>{_e(op)}</figcaption></figure>" for op, path in extremes.images(data)), "</div>"]
+    found = ops.disagreements(checks, par, conv) + extremes.findings(sweep)
     parts += [f"<h3>Disagreements found ({len(found)})</h3><ol class='findings'>",
               *(f"<li>{_md(text)}<br><code>{_e(command)}</code></li>" for text, command in found), "</ol>"]
     families = sorted(checks["family"].dropna().unique())
@@ -295,7 +302,7 @@ def summary_lines(correctness: dict | None, semantics: dict | None, op_data: dic
     headline = benchmark_headline(bench_frame)
     fastest = "; ".join(f"{r['workload']} {r['fastest compiled']}" for _, r in headline.iterrows()) if not headline.empty else "no runs"
     return [f"correctness: {counts(correctness, 'outcome')}",
-            f"op sweep: {counts(op_data, 'op')}",
+            f"op sweep: {counts(op_data, 'op')}; extreme values: {counts(op_data, 'op-extreme')}",
             f"semantics: {counts(semantics, 'behaviour')}",
             f"disagreements found: {len(findings(correctness, semantics, op_data))}",
             f"benchmarks (fastest compiled, largest size): {fastest}"]

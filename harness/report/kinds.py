@@ -18,8 +18,12 @@ REPORTS: dict[str, ModuleType] = {module.SCHEMA: module for module in (correctne
 
 
 def write(module: ModuleType, records: list[dict], run: dict, directory: str | Path) -> list[Path]:
-    """Save ``<NAME>.json`` and render it to ``<NAME>.md`` under ``directory``; return both paths."""
-    return store.write_report(directory, module.NAME, module.SCHEMA, records, run, module.render)
+    """Save ``<NAME>.json`` and render it to ``<NAME>.md`` (and any files the kind draws beside it, such as
+    plots) under ``directory``; return every path written."""
+    paths = store.write_report(directory, module.NAME, module.SCHEMA, records, run, module.render)
+    if hasattr(module, "write_files"):
+        paths += module.write_files(load(paths[0]), directory)
+    return paths
 
 
 def write_all(records: list[dict], run: dict, directory: str | Path) -> list[Path]:
@@ -41,7 +45,10 @@ def rerender(path: str | Path) -> tuple[Path, int]:
     """Render a stored results file to the Markdown beside it; return that path and the record count."""
     data = load(path)
     out = Path(path).with_suffix(".md")
-    out.write_text(REPORTS[data["schema"]].render(data))
+    module = REPORTS[data["schema"]]
+    out.write_text(module.render(data))
+    if hasattr(module, "write_files"):
+        module.write_files(data, out.parent)
     return out, len(data["records"])
 
 

@@ -8,14 +8,14 @@ from dataclasses import fields
 import pandas as pd
 
 from harness.frameworks.registry import FRAMEWORKS, LABELS
-from harness.records import OpCheckRecord, OpConvention, OpParity
-from harness.report import store
+from harness.records import ExtremeRecord, OpCheckRecord, OpConvention, OpParity
+from harness.report import extremes, store
 
 SCHEMA = "gradparity/ops/1"
 #: the files it writes under the results directory: <NAME>.json and <NAME>.md
 NAME = "ops"
 #: the record types this report renders
-RECORDS = ("op", "op-parity", "op-convention")
+RECORDS = ("op", "op-parity", "op-convention", ExtremeRecord.TAG)
 MODE_TITLES = {"rev": "Reverse mode (VJP with a random cotangent)", "fwd": "Forward mode (JVP)",
                "order2": "Second order (HVP of sum(w · op))"}
 SYMBOL = {"pass": "✓", "known": "K", "fail": "✗", "n/a": "n/a"}
@@ -53,13 +53,18 @@ def _reproduce(test: str, ident: str) -> str:
     return f'pytest "suites/test_ops.py::{test}[ops/{ident}]"'
 
 
+def write_files(data: dict, directory) -> list:
+    """The files besides ops.md: the extreme-value sweep's plots."""
+    return extremes.write_plots(data, directory)
+
+
 def render(data: dict) -> str:
     """The Markdown report for a loaded ops.json."""
     lines = ["# Op sweep: gradients of every common op in TensorFlow, PyTorch and JAX", "",
              *store.header(data), ""]
     checks, par, conv = frames(data)
     if checks.empty and par.empty and conv.empty:
-        return "\n".join(lines + ["No op checks were recorded.", ""])
+        return "\n".join(lines + (extremes.section(data) or ["No op checks were recorded.", ""]))
     counts = checks["verdict"].value_counts()
     by_family = checks.groupby("family", sort=False)["op"].nunique()
     lines += [
@@ -82,7 +87,9 @@ def render(data: dict) -> str:
         subset = checks[checks["mode"] == mode]
         if not subset.empty:
             lines += [f"## {title}", "", mode_frame(subset).to_markdown(index=False), ""]
-    lines += _conventions(conv) + _disagreements(checks, par, conv) + _unavailable(checks) + _composites(checks)
+    lines += (_conventions(conv) + extremes.section(data) + _disagreements(checks, par, conv, extremes.frame(data))
+              + _unavailable(checks)
+              + _composites(checks))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -109,8 +116,8 @@ def conventions_frame(conv: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -> list[str]:
-    found = disagreements(checks, par, conv)
+def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, sweep: pd.DataFrame) -> list[str]:
+    found = disagreements(checks, par, conv) + extremes.findings(sweep)
     return (["## Disagreements found", "",
              "Every place the sweep found frameworks answering differently from the reference or from each "
              "other, with the reason where it is known and the command that reproduces it.", ""]
