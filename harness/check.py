@@ -287,7 +287,7 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
     if zeros_are_values and all(part.endswith(":zeros") for part in kind.split(",")):
         kind = "value"
     fixed = raw if isinstance(raw, dict) and ":none" not in kind else fix()
-    tol = for_dtype(dtype, dict(case.tolerances))
+    tol = for_dtype(dtype, dict(case.tolerances), adapter.name)
     expected = case.expected(adapter.name)
 
     problems, comparison = [], None

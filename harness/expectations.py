@@ -67,6 +67,13 @@ class Expectation:
         grad_type: the expected Python type name of the gradient object (``IndexedSlices``).
         warns: a substring that must appear among the warnings raised or logged.
         samples, modes, dtypes, regimes: where it applies; empty means everywhere.
+        within: ``(low, high)``: where the values of x it concerns lie (closed); a check applies it where any
+            of its inputs does, the extreme-value sweep to each point inside. A defect is declared by where it
+            holds, not by which sample happened to land there.
+        tolerance: a :class:`~harness.tolerances.Tolerance` these frameworks' values are judged at instead of
+            the dtype's (a known imprecision everywhere, not a wrong value somewhere): stated in every record.
+        strict: whether a wrong value here is a strict expected failure (it is not where drawn inputs may
+            only sometimes reach the declared range).
     """
 
     kind: str = VALUE
@@ -84,8 +91,15 @@ class Expectation:
     modes: tuple[str, ...] = ()
     dtypes: tuple[str, ...] = ()
     regimes: tuple[str, ...] = ()
+    within: tuple[float, float] | None = None
+    tolerance: Any = None
+    strict: bool = True
 
     def __post_init__(self):
+        if self.tolerance is not None and not (self.dtypes and self.frameworks):
+            raise ValueError("a declared tolerance names the frameworks and dtypes it widens")
+        if self.within is not None and not self.within[0] <= self.within[1]:
+            raise ValueError(f"within={self.within}: give the range of x as (low, high), low <= high")
         for name, known, given in (("frameworks", FRAMEWORKS, self.frameworks), ("dtypes", DTYPES, self.dtypes),
                                    ("regimes", REGIMES, self.regimes)):
             unknown = sorted(set(given) - set(known))
@@ -98,12 +112,20 @@ class Expectation:
                              "<name>:none/<name>:zeros, or n/a")
 
     def applies(self, *, framework: str | None = None, sample: str | None = None, mode: str | None = None,
-                dtype: str | None = None, regime: str = "eager") -> bool:
-        """Whether it holds there (an argument left ``None`` is not a restriction)."""
+                dtype: str | None = None, regime: str = "eager", x: Any = None) -> bool:
+        """Whether it holds there (an argument left ``None`` is not a restriction; ``x``: the input values)."""
         def within(value, allowed):
             return value is None or not allowed or value in allowed
         return (within(framework, self.frameworks) and within(sample, self.samples) and within(mode, self.modes)
-                and within(dtype, self.dtypes) and within(regime, self.regimes))
+                and within(dtype, self.dtypes) and within(regime, self.regimes)
+                and (self.within is None or x is None or bool(np.any(self.covers(x)))))
+
+    def covers(self, x: Any) -> np.ndarray:
+        """Which values of ``x`` lie in the declared range (all of them where none is declared)."""
+        x = np.asarray(x, np.float64)
+        if self.within is None:
+            return np.ones(x.shape, bool)
+        return (x >= self.within[0]) & (x <= self.within[1])
 
 
 def divergence(frameworks: tuple[str, ...], why: str, link: str = "", **where: Any) -> Expectation:

@@ -14,6 +14,8 @@ op must declare.
 
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -154,9 +156,10 @@ class Op:
             object.__setattr__(self, "order", 1)
             object.__setattr__(self, "forward", False)
 
-    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None) -> list[Expectation]:
+    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None,
+                        x: Any = None) -> list[Expectation]:
         return [d for d in self.divergences
-                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype)]
+                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype, x=x)]
 
     def checks(self) -> Iterator[OpCheck]:
         """Every (sample, mode) this op is checked in."""
@@ -193,10 +196,26 @@ class OpCheck:
         found = self.op.divergences_for(framework, self.sample.label, self.mode)
         return next((d for d in found if d.kind != "value"), None)
 
-    def known_wrong(self, framework: str, dtype: str) -> Expectation | None:
-        """The divergence declaring ``framework``'s values here wrong, if any."""
+    def known_wrong(self, framework: str, dtype: str, seed: int = 0) -> Expectation | None:
+        """The divergence declaring ``framework``'s values here wrong, if any; one declared ``within`` a range
+        of x applies where the sample's inputs, drawn at ``seed``, reach into it."""
         found = self.op.divergences_for(framework, self.sample.label, self.mode, dtype)
-        return next((d for d in found if d.wrong), None)
+        for d in found:
+            if d.wrong and d.within is None:
+                return d
+            if d.wrong and d.covers(self.source_values(seed)).any():
+                # a drawn value inside the range may still land where the error is within tolerance
+                drawn = any(i.values is None for i in self.sample.inputs.values() if i.role == "source")
+                return dataclasses.replace(d, strict=not drawn)
+        return None
+
+    def source_values(self, seed: int) -> np.ndarray:
+        """Every value of the sample's sources at ``seed``, flat."""
+        from harness.check import plan  # imported here to keep the op table importable without the checker
+
+        inputs = plan(self.case, seed).inputs
+        names = [n for n, i in self.sample.inputs.items() if i.role == "source"]
+        return np.concatenate([np.ravel(inputs[n]) for n in names]) if names else np.zeros(0)
 
     def conventions(self, dtype: str) -> list[Expectation]:
         """What the table declares at this kink: the odd ones out (``convention=True``) and declared answers."""
@@ -239,8 +258,12 @@ def _build_case(check: OpCheck) -> Case:
     # routing of a tie gives the same sum
     as_derivative = not sample.smooth and op.family in ("unary", "binary", "reduction") and op.name != "cummax"
     mode = "grad" if as_derivative else CASE_MODE[check.mode]
+    tolerances = dict(op.tolerances)
+    for d in op.divergences:
+        if d.tolerance is not None and d.applies(sample=sample.label, mode=check.mode):
+            tolerances |= {f"{fw}:{dt}": d.tolerance for fw in d.frameworks for dt in d.dtypes}
     return Case(f"{op.name}/{sample.label}-{check.mode}", fn, inputs, mode=mode, expect=expect,
-                tolerances=dict(op.tolerances), doc=repr(sample), step=sample.step)
+                tolerances=tolerances, doc=repr(sample), step=sample.step)
 
 
 def _output_shapes(fn: Callable, sample: Sample) -> list[tuple[int, ...]]:

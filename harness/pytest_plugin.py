@@ -40,7 +40,7 @@ MARKER = "gradparity_over"
 
 def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, args: tuple[str, ...] = ("case",),
          frameworks: bool = False, dtypes: bool = False, ids: Callable[[Any], str] | None = None,
-         known_wrong: Callable[[Any, str, str], Any] | None = None,
+         known_wrong: Callable[[Any, str, str, int], Any] | None = None,
          group: Callable[[Any], str] | None = None) -> pytest.MarkDecorator:
     """Parametrize a test over a registry: one item per test, times the selected frameworks and dtypes.
 
@@ -51,8 +51,9 @@ def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, arg
         frameworks: add a ``framework`` argument over ``--framework``.
         dtypes: add a ``dtype`` argument over ``--dtype``.
         ids: the item's test id (default ``item.id``); framework and dtype are appended with ``-``.
-        known_wrong: ``known_wrong(item, framework, dtype)`` -> an expectation with ``why`` where the values are
-            declared wrong: that parameter becomes a strict xfail (it fails loudly once the framework is fixed).
+        known_wrong: ``known_wrong(item, framework, dtype, seed)`` -> an expectation with ``why`` where the values
+            are declared wrong (at the inputs ``--grad-seed`` draws): that parameter becomes a strict xfail (it
+            fails loudly once the framework is fixed).
         group: ``group(item)`` -> a pytest-xdist group: under ``--dist loadgroup`` the tests of one group share
             a worker, so a cross-framework test reuses the per-framework results computed there.
     """
@@ -136,8 +137,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             continue
         for fw in chosen if spec["frameworks"] else [None]:
             for dt in config.gradparity_dtypes if spec["dtypes"] else [None]:
-                known = spec["known_wrong"](item, fw, dt) if spec["known_wrong"] and fw else None
-                marks = [pytest.mark.xfail(strict=True, reason=known.why)] if known else []
+                known = (spec["known_wrong"](item, fw, dt, config.getoption("--grad-seed"))
+                         if spec["known_wrong"] and (fw or not spec["frameworks"]) else None)
+                marks = [pytest.mark.xfail(strict=getattr(known, "strict", True), reason=known.why)] if known else []
                 if spec["group"]:
                     marks.append(pytest.mark.xdist_group(spec["group"](item)))
                 ident = "-".join(part for part in (spec["ids"](item), fw, dt) if part)

@@ -2,8 +2,11 @@
 
 An entry passes when ``|got - ref| <= rtol·|ref| + atol·scale + ERROR_FACTOR·err``, where
 ``scale`` is the largest reference entry of that gradient (the magnitude of the terms that were
-summed into it), and ``err`` is the reference's own error estimate for that entry. A case may
-override the table for one dtype (a long chain in float32 loses more than one matmul does).
+summed into it) or the tolerance's ``floor`` where that is larger (the magnitude of the terms a
+framework forms an elementwise derivative from: 1 for ``1 + tanh(u)``, however small the sum), and
+``err`` is the reference's own error estimate for that entry. A case may override the table for one
+dtype (a long chain in float32 loses more than one matmul does), or for one framework and dtype
+(``"tensorflow:float64"``: a declared imprecision, with its reason beside it).
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ class Tolerance:
 
     rtol: float
     atol: float
+    floor: float = 0.0
 
     def allowance(self, ref: np.ndarray, err: np.ndarray, scale: float) -> np.ndarray:
         """The permitted absolute difference per entry of ``ref``."""
-        return self.rtol * np.abs(ref) + self.atol * scale + ERROR_FACTOR * err
+        return self.rtol * np.abs(ref) + self.atol * max(scale, self.floor) + ERROR_FACTOR * err
 
     def __str__(self) -> str:
-        return f"rtol={self.rtol:g}, atol={self.atol:g}·scale"
+        floor = f" (scale ≥ {self.floor:g})" if self.floor else ""
+        return f"rtol={self.rtol:g}, atol={self.atol:g}·scale{floor}"
 
 
 #: dtype -> tolerance; float32 allows ~1000 ulps of accumulated error, float64 ~10⁹ ulps'
@@ -41,14 +46,15 @@ TABLE: dict[str, Tolerance] = {
 }
 
 
-def for_dtype(dtype: str, overrides: dict[str, Tolerance] | None = None) -> Tolerance:
-    """The tolerance for ``dtype``, a case's override taking precedence.
+def for_dtype(dtype: str, overrides: dict[str, Tolerance] | None = None, framework: str | None = None) -> Tolerance:
+    """The tolerance for ``dtype``, a case's override taking precedence (``"<framework>:<dtype>"`` first).
 
     Raises:
         KeyError: ``dtype`` has no entry (the message lists the ones that do).
     """
-    if overrides and dtype in overrides:
-        return overrides[dtype]
+    for key in (f"{framework}:{dtype}", dtype):
+        if overrides and key in overrides:
+            return overrides[key]
     try:
         return TABLE[dtype]
     except KeyError:

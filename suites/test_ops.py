@@ -41,7 +41,7 @@ def checked_together(op, mode: str, framework: str, dtype: str, device: str, see
     xdist worker (``--dist loadgroup``, grouped by op). A sample with a declared non-value kind or wrong
     values runs alone, so its own answer is what is judged."""
     mine = [c for c in CHECKS if c.op is op and c.mode == mode]
-    alone = [c for c in mine if c.expectation(framework) or c.known_wrong(framework, dtype)]
+    alone = [c for c in mine if c.expectation(framework) or c.known_wrong(framework, dtype, seed)]
     together = [c for c in mine if c not in alone]
     adapter = sweep_adapter(framework, device)
     results = {}
@@ -76,13 +76,13 @@ def op_group(op_check: OpCheck) -> str:
 
 
 @over(CHECKS, args=("op_check",), frameworks=True, dtypes=True, ids=op_id, group=op_group,
-      known_wrong=lambda c, framework, dtype: c.known_wrong(framework, dtype))
+      known_wrong=lambda c, framework, dtype, seed: c.known_wrong(framework, dtype, seed))
 def test_op(op_check, framework, dtype, device, grad_seed, record):
     result = checked(op_check, framework, dtype, device, grad_seed)
     if isinstance(result, NotAvailable):
         record(OpCheckRecord.unavailable(op_check, framework, dtype, device, str(result)))
         pytest.skip(f"n/a: {result}")
-    known = op_check.known_wrong(framework, dtype)
+    known = op_check.known_wrong(framework, dtype, grad_seed)
     composite = sweep_adapter(framework, device).xp.ops.composites.get(op_check.op.name, "")
     record(OpCheckRecord.checked(op_check, result.outcome, known, composite))
     o = result.outcome
@@ -95,7 +95,7 @@ def test_op(op_check, framework, dtype, device, grad_seed, record):
 def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:
-        if op_check.known_wrong(name, dtype):
+        if op_check.known_wrong(name, dtype, grad_seed):
             continue  # its disagreement is declared, and checked by test_op
         try:
             result = checked(op_check, name, dtype, device, grad_seed)

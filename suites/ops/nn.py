@@ -8,6 +8,7 @@ from harness.cases import const, source
 from harness.domains import bernoulli, probabilities, uniform
 from harness.expectations import divergence
 from harness.optable import B, M, S, Op, given, sample
+from harness.tolerances import Tolerance
 from harness.frameworks.registry import JAX, TF, TORCH
 
 #: values 0.5 apart in shuffled order: no near-ties for a finite difference to cross (pools, sort)
@@ -56,7 +57,11 @@ OPS = [
        divergences=[divergence((TF,), "the mixed second derivative d²/dlabels dlogits of "
                                "tf.nn.softmax_cross_entropy_with_logits is 0 (it is -1 on the diagonal block): "
                                "TF's gradient for the labels is not differentiable w.r.t. the logits", wrong=True,
-                               samples=("labels-too",), modes=("order2",))]),
+                               samples=("labels-too",), modes=("order2",)),
+                    divergence((TF,), "tf.nn.softmax_cross_entropy_with_logits in float64 is good to ~2e-7 relative, "
+                               "not to float64's ~1e-15: up to 1.6x float64's tolerance at some --grad-seed inputs "
+                               "(seeds 1 and 3), so its float64 values are judged at 10x the tolerance",
+                               dtypes=("float64",), tolerance=Tolerance(rtol=1e-6, atol=1e-8))]),
     nn("sparse_cross_entropy", sample("logits", logits=source((M, S), uniform(-3, 3)),
                                       kwargs={"labels": np.array([0, 4, 2])}),
        sample("large", logits=source(given(LARGE_LOGITS)), kwargs={"labels": np.array([2, 0])},

@@ -7,21 +7,25 @@ import numpy as np
 from harness.domains import avoiding, away_from, integers_avoided, positive, uniform
 from harness.expectations import divergence
 from harness.optable import Op, at_kink, elementwise
+from harness.tolerances import Tolerance
 from harness.frameworks.registry import JAX, TF, TORCH
 
 EXTREMES = [-90.0, -30.0, 30.0, 90.0]  # exp(90) overflows float32: sigmoid-like ops must not
 
 
 def unary(name, domain=uniform(-3, 3), *, hard=None, kinks=None, order=2, divergences=(),
-          zero=False, **kwargs):
+          zero=False, tolerances=None, **kwargs):
     return Op(name, "unary", elementwise(domain, hard=hard, kinks=kinks, **kwargs), order=order,
-              divergences=tuple(divergences), zero=zero)
+              divergences=tuple(divergences), zero=zero, tolerances=tolerances or {})
 
 
 SINC = ("float32 sinc'(x) = (cos(πx)·πx - sin(πx)) / (πx²) cancels catastrophically near 0: at x = 1e-4 the "
         "gradient is off by 100-300% (a series near 0 would fix it)")
-GELU64 = ("TF's forward mode and second derivative of gelu(approximate=False) are off by up to ~4e-7 relative in "
-          "float64 at some points (its reverse mode is exact to 1e-15)")
+GELU64 = ("TF's float64 gradient of gelu(approximate=False) is off by up to 10x float64's tolerance (1e-7·|g| + "
+          "1e-9) for x in about [-3.9, -0.45], in reverse and forward mode and second order (measured on a grid of "
+          "1600 points in [-4, 4]; cause inside TF not traced); elsewhere it is exact to ~1e-15")
+#: drawn samples: a declaration by range applies where their values reach into it
+DRAWN = ("scalar", "vector", "matrix")
 
 
 STEP = ("at the step the derivative is undefined; with TF's None read as zeros (unconnected_gradients=ZERO) every "
@@ -80,6 +84,7 @@ OPS = [
     unary("i1e", away_from(0.0, spread=4.0), hard=[-50.0, 50.0]),
     unary("sinc", hard=[-1e-4, 0.0, 1e-4], divergences=[
         divergence((TORCH, JAX), SINC, wrong=True, samples=("hard",), dtypes=("float32",)),
+        divergence((TF, TORCH, JAX), SINC, wrong=True, samples=DRAWN, dtypes=("float32",), within=(-0.03, 0.03)),
         divergence((TF,), SINC + " (TF's reverse mode is fine, its forward mode is not)", wrong=True,
                    samples=("hard",), dtypes=("float32",), modes=("fwd",))]),
     unary("sigmoid", uniform(-5, 5), hard=EXTREMES, divergences=[
@@ -104,9 +109,12 @@ OPS = [
         divergence((TF,), "celu(alpha=0.5) at 0: keras.ops.celu on TF answers twice what torch and JAX answer "
                    "(both one-sided slopes are 1, so one of them is wrong at the boundary)", convention=True)]),
     unary("gelu", uniform(-4, 4), hard=[-30.0, -10.0, 10.0], divergences=[
-        divergence((TF,), GELU64, wrong=True, samples=("scalar",), modes=("fwd",), dtypes=("float64",)),
-        divergence((TF,), GELU64, wrong=True, samples=("vector", "matrix"), modes=("order2",), dtypes=("float64",))]),
-    unary("gelu_tanh", uniform(-4, 4), hard=[-30.0, -10.0, 10.0]),
+        divergence((TF,), GELU64, wrong=True, samples=DRAWN, dtypes=("float64",), within=(-3.95, -0.4))]),
+    # 0.5·(1 + tanh(u)) + ... is formed from terms of size 1 that cancel in the left tail, so the absolute floor is
+    # atol times 1, not times the tiny derivative (measured at x = -3.8: 3.1e-6 ± 3e-9 in float32, ± 3e-13 in TF's
+    # float64, which is also up to 1.2x float64's tolerance off near x = -0.75 and [-3.4, -3] at scale 1/2)
+    unary("gelu_tanh", uniform(-4, 4), hard=[-30.0, -10.0, 10.0],
+          tolerances={"float32": Tolerance(1e-4, 1e-5, floor=1.0), "float64": Tolerance(1e-7, 1e-9, floor=1.0)}),
     unary("silu", uniform(-5, 5), hard=EXTREMES),
     unary("mish", uniform(-5, 5), hard=EXTREMES),
     unary("leaky_relu", away_from(0.0), kinks=[0.0], slope=0.2, order=1, divergences=[
