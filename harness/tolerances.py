@@ -11,6 +11,7 @@ dtype (a long chain in float32 loses more than one matmul does), or for one fram
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,11 @@ TABLE: dict[str, Tolerance] = {
     "float32": Tolerance(rtol=1e-4, atol=1e-5),
     "float64": Tolerance(rtol=1e-7, atol=1e-9),
 }
+
+
+def with_floor(floor: float) -> dict[str, Tolerance]:
+    """The table with the absolute floor at ``floor``: for an op whose derivative is formed from terms of that size."""
+    return {dtype: dataclasses.replace(tol, floor=floor) for dtype, tol in TABLE.items()}
 
 
 def for_dtype(dtype: str, overrides: dict[str, Tolerance] | None = None, framework: str | None = None) -> Tolerance:
