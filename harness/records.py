@@ -214,7 +214,7 @@ class ExtremeRecord(Record):
     worst_x: float | None = None
     worst_got: float | None = None
     worst_exact: float | None = None
-    declared: list[str] = dataclasses.field(default_factory=list)
+    declared: list[list[Any]] = dataclasses.field(default_factory=list)  # [low, high, why] per declared range
     profile: list[list[float]] = dataclasses.field(default_factory=list)
 
 

@@ -111,7 +111,7 @@ def test_extreme_values(spec, framework, dtype, device, record):
         worst_allowed=None if worst is None else float(min(worst["allowed"], 1e30)),
         worst_x=None if worst is None else float(worst["x"]), worst_got=None if worst is None else float(worst["got"]),
         worst_exact=None if worst is None else float(worst["exact"]),
-        declared=[f"[{d.within[0]:g}, {d.within[1]:g}]: {d.why}" for d in ranges], profile=_profile(judged)))
+        declared=[[d.within[0], d.within[1], d.why] for d in ranges], profile=_profile(judged)))
     if len(outside):
         pytest.fail(f"{spec.key} on {framework} {version} ({dtype}): {len(outside)} of {len(judged)} points fail "
                     f"outside the declared ranges (tolerance {extremes.ULPS[dtype]:g} ulps × the condition number "

@@ -93,7 +93,7 @@ def test_the_sweep_section_and_plots_come_from_records(tmp_path):
                            why="s·(1 - s) is 0 once s rounds to 1", points=4, ok=2, defects=1, inexact=1,
                            tolerance_ulps=64.0, failing="[7.98, 80.2]", worst_ulps=1e30, worst_allowed=64.0,
                            worst_x=25.3, worst_got=0.0, worst_exact=1.03e-11,
-                           declared=["[7.98, 80.2]: s·(1 - s) is 0 once s rounds to 1"],
+                           declared=[[7.98, 80.2, "s·(1 - s) is 0 once s rounds to 1"]],
                            profile=[[-30.0, 0.5], [1e-3, 1.0], [25.3, 1e30]])
     data = {"schema": ops_report.SCHEMA, "conditions": CONDITIONS, "run": RUN, "records": [record.to_dict()]}
     markdown = ops_report.render(data)

@@ -78,15 +78,31 @@ def section(data: dict) -> list[str]:
              f"(K), {counts.get('fail', 0)} fail outside them (✗), {counts.get('n/a', 0)} n/a. Reproduce a row "
              "with `pytest suites/test_extremes.py -k '<op> and <framework> and <dtype>'`; its failure message "
              "gives a one-line Python reproduction per failing range.", ""]
-    declared = sweep[sweep["declared"].map(bool)].drop_duplicates("op")
-    if not declared.empty:
-        lines += ["Declared ranges (the op table's `within=`):", ""]
-        for r in sweep[sweep["declared"].map(bool)].itertuples():
-            lines += [f"- **{r.op}** on {LABELS.get(r.framework, r.framework)} {r.dtype}: {d}" for d in r.declared]
-        lines += [""]
+    lines += _declared(sweep)
     lines += [table(sweep).to_markdown(index=False), "", "Plots (error in ULPs against |x|, per op):", "",
               " · ".join(f"[{op}]({PLOTS}/{plot_name(op)})" for op in sweep["op"].unique()), ""]
     return lines
+
+
+def _declared(sweep: pd.DataFrame) -> list[str]:
+    """One bullet per op and reason: the reason, then where it holds per framework and dtype."""
+    where: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for r in sweep.itertuples():
+        for low, high, why in r.declared:
+            spans = where.setdefault((r.op, why), {}).setdefault(f"{r.dtype}|{r.framework}", [])
+            spans.append(f"[{low:.3g}, {high:.3g}]")
+    if not where:
+        return []
+    lines = ["Where each framework fails, declared with the reason in `suites/ops/extreme_values.py`:", ""]
+    for (op, why), spans in where.items():
+        # frameworks with the same ranges in a dtype are named together
+        merged: dict[tuple[str, str], list[str]] = {}
+        for key, ranges in spans.items():
+            dtype, framework = key.split("|")
+            merged.setdefault((dtype, " ∪ ".join(ranges)), []).append(LABELS.get(framework, framework))
+        places = "; ".join(f"{', '.join(fws)} {dtype}: {ranges}" for (dtype, ranges), fws in merged.items())
+        lines.append(f"- **{op}**: {why}. *{places}*")
+    return lines + [""]
 
 
 def write_plots(data: dict, directory: str | Path) -> list[Path]:
