@@ -51,12 +51,21 @@ def linspace(start: float, stop: float) -> Domain:
                   lambda rng, shape: np.linspace(start, stop, int(np.prod(shape))).reshape(shape))
 
 
-def spd(jitter: float = 1.0) -> Domain:
-    """Symmetric positive definite matrices (``a aᵀ + jitter·I``; last two axes square)."""
-    def draw(rng, shape):
+def spd(jitter: float = 1.0, gap: float = 0.0) -> Domain:
+    """Symmetric positive definite matrices (``a aᵀ + jitter·I``; last two axes square), redrawn until adjacent
+    eigenvalues are at least ``gap`` apart: eigenvectors' derivatives grow as 1/gap (second ones as 1/gap²), and
+    near a tie a finite difference cannot follow them."""
+    def one(rng, shape):
         a = rng.normal(0.0, 1.0, shape)
         return a @ np.swapaxes(a, -1, -2) / shape[-1] + jitter * np.eye(shape[-1])
-    return Domain(f"spd({jitter})", draw)
+
+    def draw(rng, shape):
+        for _ in range(100):
+            m = one(rng, shape)
+            if not gap or np.min(np.diff(np.linalg.eigvalsh(m), axis=-1), initial=np.inf) >= gap:
+                return m
+        raise ValueError(f"spd(gap={gap}): no draw of {shape} in 100 has eigenvalues that far apart")
+    return Domain(f"spd({jitter}, gap={gap})" if gap else f"spd({jitter})", draw)
 
 
 

@@ -59,7 +59,8 @@ OPS = [
            call=symmetric("cholesky")),
     linalg("qr", sample("square", a=source((M, M), invertible())), sample("tall", a=source((S, M))),
            sample("batched", a=source((B, S, M)))),
-    linalg("eigh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
+    # gap: at --grad-seed 5 two eigenvalues 0.08 apart put every framework 2.4x the tolerance from the HVP reference
+    linalg("eigh", sample("square", a=source((M, M), spd(gap=0.2))), sample("batched", a=source((B, M, M), spd(gap=0.2))),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigh"), divergences=[
                divergence((TF,), "eigenvectors of a repeated eigenvalue have no derivative: torch and JAX answer "
                           "NaN, TF finite numbers", convention=True)]),

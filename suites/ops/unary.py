@@ -93,8 +93,11 @@ OPS = [
                    samples=("hard",), dtypes=("float32",), modes=("fwd",))]),
     unary("sigmoid", uniform(-5, 5), hard=EXTREMES, divergences=[
         divergence((TF, TORCH, JAX), "float32 reverse-mode sigmoid'(x) = s·(1 - s) is 0 for x ≳ 17, where s rounds to 1, though "
-                   "the derivative (9.4e-14 at x = 30) is a normal float32; e^-x / (1 + e^-x)² would keep it",
-                   wrong=True, samples=("hard",), dtypes=("float32",), modes=("rev",))]),
+                   "the derivative (9.4e-14 at x = 30) is a normal float32; e^-x / (1 + e^-x)² would keep it. Not "
+                   "strict: the finite-difference reference resolves 9.4e-14 beside outputs near 1 only to ±2e-14, so "
+                   "whether this sample sees it depends on the cotangent (at --grad-seed 5 it does not); the "
+                   "extreme-value sweep checks it strictly against the exact derivative",
+                   wrong=True, samples=("hard",), dtypes=("float32",), modes=("rev",), strict=False)]),
     unary("log_sigmoid", uniform(-5, 5), hard=EXTREMES),
     unary("logit", uniform(0.05, 0.95), hard=[1e-6, 0.999]),
     unary("softplus", uniform(-5, 5), hard=EXTREMES),
