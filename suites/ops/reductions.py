@@ -63,7 +63,9 @@ OPS = [
               # first-order references and the HVP's outer derivative find their own step
               extra=[sample("large", x=source(given([[1000.0, 1000.0, -1000.0]])), kwargs={"axis": -1},
                             step=2 ** -14)]),
-    reduction("var"),
+    # tolerances: its derivatives are sums of (x - mean)·t terms of size up to ~1 that cancel (TF's float32 JVP at
+    # --grad-seed 6: 1.4e-4 ± 3.3e-8, 2.1x the tolerance at the result's own scale)
+    reduction("var", tolerances=with_floor(1.0)),
     reduction("std", ties=[[2.0, 2.0, 2.0]], divergences=at_kink(
         "std of a constant row is sqrt(var) at var = 0: torch answers 0, TF and JAX NaN (0/0)", samples=("ties",),
         tensorflow=[[np.nan] * 3], torch=[[0.0] * 3], jax=[[np.nan] * 3])),
