@@ -8,7 +8,7 @@ from harness.domains import away_from, signed, uniform
 from harness.expectations import divergence
 from harness.optable import S, Op, at_kink, given, reducing, sample, scanning
 from harness.frameworks.registry import FRAMEWORKS, JAX, TF, TORCH
-from harness.tolerances import with_floor
+from harness.tolerances import Tolerance, with_floor
 
 TIES = [[1.0, 3.0, 3.0, 2.0], [2.0, 2.0, 2.0, 2.0]]
 WITH_ZEROS = [[0.0, 2.0, 3.0, -1.5], [0.0, 0.0, 1.5, 2.0]]
@@ -62,7 +62,12 @@ OPS = [
               # 2⁻⁵·1000 spans the softmax's whole transition (measured: without it all 6 order2 checks fail);
               # first-order references and the HVP's outer derivative find their own step
               extra=[sample("large", x=source(given([[1000.0, 1000.0, -1000.0]])), kwargs={"axis": -1},
-                            step=2 ** -14)]),
+                            step=2 ** -14)],
+              divergences=[divergence(FRAMEWORKS, "float32 resolves x = 1000 only to 6e-5 (its ULP there), which the "
+                                      "softmax's exponentials turn into relative errors of ~3e-4 in the second "
+                                      "derivative (torch at --grad-seed 9: 1.01x float32's tolerance), so this "
+                                      "sample's float32 Hessian is judged at 10x the tolerance", samples=("large",),
+                                      modes=("order2",), dtypes=("float32",), tolerance=Tolerance(1e-3, 1e-4, floor=1.0))]),
     # tolerances: its derivatives are sums of (x - mean)·t terms of size up to ~1 that cancel (TF's float32 JVP at
     # --grad-seed 6: 1.4e-4 ± 3.3e-8, 2.1x the tolerance at the result's own scale)
     reduction("var", tolerances=with_floor(1.0)),
