@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.report import bench, html, kinds
+from harness.report import bench, extremes, html, kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -55,6 +55,9 @@ def committed_page(tmp_path: Path) -> Path:
         pd.DataFrame(), [])
     page = tmp_path / "index.html"
     page.write_text(html.render(loaded.get("correctness"), loaded.get("semantics"), loaded.get("ops"), frame, machines))
+    # the extreme-value plots are files beside the page, as results/index.html has them
+    if (ROOT / "results" / extremes.PLOTS).is_dir():
+        shutil.copytree(ROOT / "results" / extremes.PLOTS, tmp_path / extremes.PLOTS)
     return page
 
 
@@ -82,6 +85,8 @@ def test_page_loads_filters_and_shows_every_plot_in_chromium(browser, tmp_path, 
     browser.save_screenshot(str(shots / "summary.png"))
 
     plots = browser.find_elements(By.CSS_SELECTOR, "img.plot")
+    ops = kinds.load(ROOT / "results" / "ops.json") if (ROOT / "results" / "ops.json").exists() else {"records": []}
+    assert len(plots) >= len(extremes.images(ops)), "every extreme-value plot is on the page"
     sizes = [browser.execute_script("return [arguments[0].naturalWidth, arguments[0].getBoundingClientRect().width]", p)
              for p in plots]
     assert all(natural > 0 and shown > 0 for natural, shown in sizes), sizes
