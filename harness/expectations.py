@@ -112,13 +112,12 @@ class Expectation:
                              "<name>:none/<name>:zeros, or n/a")
 
     def applies(self, *, framework: str | None = None, sample: str | None = None, mode: str | None = None,
-                dtype: str | None = None, regime: str = "eager", x: Any = None) -> bool:
-        """Whether it holds there (an argument left ``None`` is not a restriction; ``x``: the input values)."""
+                dtype: str | None = None, regime: str = "eager") -> bool:
+        """Whether it holds there (an argument left ``None`` is not a restriction; ``within`` is :meth:`covers`')."""
         def within(value, allowed):
             return value is None or not allowed or value in allowed
         return (within(framework, self.frameworks) and within(sample, self.samples) and within(mode, self.modes)
-                and within(dtype, self.dtypes) and within(regime, self.regimes)
-                and (self.within is None or x is None or bool(np.any(self.covers(x)))))
+                and within(dtype, self.dtypes) and within(regime, self.regimes))
 
     def covers(self, x: Any) -> np.ndarray:
         """Which values of ``x`` lie in the declared range (all of them where none is declared)."""

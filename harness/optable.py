@@ -15,7 +15,6 @@ op must declare.
 from __future__ import annotations
 
 import dataclasses
-
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -156,10 +155,9 @@ class Op:
             object.__setattr__(self, "order", 1)
             object.__setattr__(self, "forward", False)
 
-    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None,
-                        x: Any = None) -> list[Expectation]:
+    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None) -> list[Expectation]:
         return [d for d in self.divergences
-                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype, x=x)]
+                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype)]
 
     def checks(self) -> Iterator[OpCheck]:
         """Every (sample, mode) this op is checked in."""
