@@ -97,3 +97,38 @@ def test_bad_requests_name_the_fix():
     if needs_gpu:
         with pytest.raises(runner.BenchError, match="run with --device cpu"):
             runner.check_request(["linear"], ["torch"], "cuda")
+
+
+@pytest.mark.parametrize("framework", ["jax", "tensorflow", "torch"])
+def test_compiled_gradient_is_verified_before_timing(framework):
+    """The gradient a compiled bench callable computes is what gets verified: right, it passes; made 2% wrong
+    in one entry (a planted compiled-only error), the bench refuses it and says where."""
+    import dataclasses
+
+    import numpy as np
+
+    from harness import frameworks
+    from harness.bench import timing, verify
+    from harness.bench.workloads import WORKLOADS
+
+    try:
+        adapter = frameworks.load(framework)
+    except frameworks.FrameworkError as exc:
+        pytest.skip(str(exc))
+    case = WORKLOADS["linear"].cases("quick")[0]
+    timed = timing.prepare(case, framework, "compiled", "float32", "cpu").timed
+    assert verify.compiled(case, adapter, timed, "float32", against_reference=True)["ok"]
+
+    def planted():
+        loss, grads = timed.forward_backward()
+        first = case.sources[0]
+        values = {s: np.array(adapter.numpy(grads[s] if isinstance(grads, dict) else grads[i]))
+                  for i, s in enumerate(case.sources)}
+        values[first].flat[0] *= 1.02
+        return loss, values
+
+    wrong = dataclasses.replace(timed, forward_backward=planted)
+    result = verify.compiled(case, adapter, wrong, "float32", against_reference=True)
+    assert not result["ok"]
+    assert "compiled vs eager (float32)" in result["message"] and "compiled vs float64 reference" in result["message"]
+    assert f"{case.sources[0]} entry[" in result["message"]

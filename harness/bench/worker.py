@@ -52,6 +52,15 @@ def verification(case, frameworks: tuple[str, ...], device: str, verified_file: 
     return verify.verify(case, frameworks, against_reference=smallest, device=device)
 
 
+@functools.cache
+def compiled_verification(case, framework: str, dtype: str, device: str) -> dict:
+    """The compiled gradient the bench would time, verified once per workload size (see ``verify.compiled``)."""
+    workload = WORKLOADS[case.id.split("/")[0]]
+    smallest = any(case.id == c.id for profile in workload.sizes for c in workload.cases(profile)[:1])
+    prepared = timing.prepare(case, framework, "compiled", dtype, device)
+    return verify.compiled(case, load_adapter(framework, device), prepared.timed, dtype, against_reference=smallest)
+
+
 @over(measurements, args=("bench_case", "framework", "mode", "phase"), ids=lambda m: "-".join(
     (m[0].id, *m[1:])))
 def test_workload(bench_case, framework, mode, phase, device, benchmark, request):
@@ -66,6 +75,10 @@ def test_workload(bench_case, framework, mode, phase, device, benchmark, request
     if not checked["ok"]:
         pytest.skip(f"not timed: {bench_case.id} failed verification: {checked['message']}")
     prepared = timing.prepare(bench_case, framework, mode, dtype, device)
+    if mode == "compiled":
+        compiled = compiled_verification(bench_case, framework, dtype, device)
+        if not compiled["ok"]:
+            pytest.skip(f"not timed: {framework}'s compiled gradient of {bench_case.id} disagrees: {compiled['message']}")
     timed = prepared.timed
     adapter.reset_peak_memory()
     if phase == "backward":
