@@ -131,3 +131,23 @@ def graded(sign_margin: float = 0.1) -> Domain:
 #: the domains most cases need, by name
 positive = uniform(0.5, 2.0)
 signed = uniform(-1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ComplexDomain(Domain):
+    """Complex values: real and imaginary parts drawn independently, each rounded to float32 (so complex64
+    and complex128 runs evaluate the same point)."""
+
+    center: complex = 0j
+
+    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        parts = [np.asarray(self.draw(rng, shape), np.float64).reshape(shape) for _ in range(2)]
+        re, im = (np.float32(c) + p for c, p in zip((self.center.real, self.center.imag), parts))
+        return re.astype(np.float32).astype(np.float64) + 1j * im.astype(np.float32).astype(np.float64)
+
+
+def complex_normal(std: float = 1.0, center: complex = 0j) -> ComplexDomain:
+    """``center`` plus real and imaginary parts each normal with standard deviation ``std``."""
+    name = f"complex_normal({std}" + (f", center={center})" if center else ")")
+    return ComplexDomain(name, lambda rng, shape: rng.normal(0.0, std, shape),
+                         center=complex(center))

@@ -141,8 +141,10 @@ def judge(observed: Observed, expected: Expectation) -> list[str]:
     if observed.kind != expected.kind:
         problems.append(f"kind {observed.kind!r}, expected {expected.kind!r}")
     if expected.value is not None and observed.value is not None:
-        want = np.asarray(expected.value, dtype=np.float64)
-        got = np.asarray(observed.value, dtype=np.float64)
+        # complex where either side is (a complex gradient's convention is in its imaginary part)
+        as_type = np.complex128 if np.iscomplexobj(expected.value) or np.iscomplexobj(observed.value) else np.float64
+        want = np.asarray(expected.value, dtype=as_type)
+        got = np.asarray(observed.value, dtype=as_type)
         if got.shape != want.shape and got.size == want.size:
             got = got.reshape(want.shape)
         # tight enough to tell torch's float32 logsumexp (0.49998546) from 0.5
@@ -159,7 +161,12 @@ def judge(observed: Observed, expected: Expectation) -> list[str]:
 
 def verify_fix(values: Any, ref: Estimate, dtype: str = "float64") -> tuple[bool, str]:
     """Whether the fixed values match the reference within the dtype's tolerance, and how closely."""
-    result = compare({"g": np.asarray(_dense(values), dtype=np.float64)}, {"g": ref}, for_dtype(dtype))
+    values = np.asarray(_dense(values))
+    if np.iscomplexobj(values):  # compared as (re, im) pairs, as harness.complexes.gradient gives the reference
+        from harness.complexes import as_pairs
+
+        values = as_pairs(values)
+    result = compare({"g": np.asarray(values, dtype=np.float64)}, {"g": ref}, for_dtype(dtype))
     return result.worst_ratio <= 1.0, f"max abs error {result.max_abs:.2g} ({result.worst_ratio:.2g}x tolerance)"
 
 
