@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.domains import Domain, signed
-from harness.expectations import VALUE, Expectation
+from harness import regimes
+from harness.domains import ComplexDomain, Domain, signed
+from harness.expectations import REGIMES, VALUE, Expectation
 from harness.frameworks.registry import FRAMEWORKS
 from harness.tolerances import Tolerance
 
@@ -90,9 +91,11 @@ class Case:
         clash = set(self.taps) & set(self.inputs)
         if clash:
             raise ValueError(f"{self.id}: taps {sorted(clash)} share a name with inputs; rename one")
-        unknown = set(self.expect) - set(FRAMEWORKS)
+        unknown = {k for k in self.expect if k.split(":")[0] not in FRAMEWORKS
+                   or k.count(":") > 1 or (":" in k and k.split(":")[1] not in REGIMES)}
         if unknown:
-            raise ValueError(f"{self.id}: expect names unknown frameworks {sorted(unknown)}; use {FRAMEWORKS}")
+            raise ValueError(f"{self.id}: expect names unknown frameworks or regimes {sorted(unknown)}: keys read "
+                             f"'<framework>' or '<framework>:<regime>', from {FRAMEWORKS} and {REGIMES}")
         if (self.mode == "model") != (self.model is not None):
             raise ValueError(f"{self.id}: mode='model' and model=... go together")
         if self.mode == "model" and not {"x", "t"} <= set(self.inputs):
@@ -103,13 +106,24 @@ class Case:
         return self.id.split("/")[0]
 
     @property
+    def is_complex(self) -> bool:
+        """Whether any input is complex (drawn from a complex domain): the case then runs in complex dtypes only."""
+        return any(isinstance(i.domain, ComplexDomain) for i in self.inputs.values())
+
+    @property
     def sources(self) -> tuple[str, ...]:
         """Names differentiated against: source inputs, then taps."""
         return tuple(n for n, i in self.inputs.items() if i.role == "source") + self.taps
 
-    def expected(self, framework: str) -> Expectation:
-        """The expectation for ``framework``: declared, or a plain value."""
-        return self.expect.get(framework, Expectation(VALUE, "a gradient like the reference's"))
+    def expected(self, framework: str, regime: str = "eager", dtype: str | None = None) -> Expectation:
+        """The expectation for ``framework`` in ``regime`` and ``dtype``: this case's declaration for that
+        regime (key ``"<framework>:<regime>"``), else the regime's own for this mode (:data:`harness.regimes.KNOWN`),
+        else this case's declaration for the framework, else a plain value."""
+        for found in (self.expect.get(f"{framework}:{regime}"), regimes.known(framework, regime, self.mode),
+                      self.expect.get(framework)):
+            if found is not None and found.applies(dtype=dtype, regime=regime):
+                return found
+        return Expectation(VALUE, "a gradient like the reference's")
 
     def draw(self, seed: int) -> dict[str, np.ndarray]:
         """The inputs (float64, float32-representable) for ``seed``; stable per case id."""

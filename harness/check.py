@@ -12,16 +12,18 @@ gradient costs ~3x a torch gradient), never once per framework or dtype.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from harness import numpy_ops, reference
+from harness import complexes, numpy_ops, reference
 from harness.cases import Case
 from harness.comparison import Comparison, compare
-from harness.expectations import classify
+from harness.expectations import COMPLEX, LOW_PRECISION, UNDERFLOW, VALUE, classify
 from harness.frameworks.base import Adapter, Namespace, NotAvailable, Vocabulary
 from harness.records import Outcome, Parity
 from harness.tolerances import for_dtype
@@ -75,7 +77,9 @@ class Plan:
         return self.case.step if self.case.step is not None else reference.STEP
 
     def cast(self, dtype: str) -> dict[str, np.ndarray]:
-        return {n: v.astype(dtype) for n, v in self.inputs.items()}
+        """The inputs in ``dtype``; in a complex dtype, real inputs in its real counterpart (float32 for complex64)."""
+        real = {"complex64": "float32", "complex128": "float64"}.get(dtype, dtype)
+        return {n: v.astype(numpy_dtype(dtype if np.iscomplexobj(v) else real)) for n, v in self.inputs.items()}
 
     def describe(self) -> str:
         """``x=Array[(5, 3)], w=Array[(2, 3)]`` with roles, for failure messages and records."""
@@ -96,6 +100,32 @@ def plan(case: Case, seed: int) -> Plan:
     cotangents = [round32(rng.standard_normal(np.shape(o))) for o in leaves(out)] if case.mode == "vjp" else None
     tangents = {n: round32(rng.standard_normal(inputs[n].shape)) for n in case.sources}
     return Plan(case, seed, inputs, paths(out), cotangents, tangents)
+
+
+def numpy_dtype(dtype: str) -> np.dtype:
+    """The NumPy dtype of a dtype name (bfloat16 from ``ml_dtypes``, which JAX brings)."""
+    if dtype == "bfloat16":
+        import ml_dtypes  # only where bfloat16 is asked for
+
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(dtype)
+
+
+def _rounded(values: np.ndarray, dtype: str) -> np.ndarray:
+    return np.asarray(values, np.float64).astype(numpy_dtype(dtype)).astype(np.float64)
+
+
+@functools.lru_cache(maxsize=None)
+def plan_for(case: Case, seed: int, dtype: str) -> Plan:
+    """:func:`plan` as ``dtype`` sees it: in float16/bfloat16 every input, cotangent and tangent rounded to
+    the dtype, so the reference is taken where the framework computes (a float16 input is 1e-3 away from
+    the float32 one: that difference is the input's, not the gradient's); float32/float64: :func:`plan`."""
+    p = plan(case, seed)
+    if dtype not in LOW_PRECISION:
+        return p
+    return Plan(case, seed, {n: _rounded(v, dtype) for n, v in p.inputs.items()}, p.out_paths,
+                None if p.cotangents is None else [_rounded(c, dtype) for c in p.cotangents],
+                {n: _rounded(t, dtype) for n, t in p.tangents.items()})
 
 
 # -- the modes: how a framework answers, and how the reference answers the same question ---------
@@ -186,10 +216,20 @@ def _cast_like(arrays: dict[str, np.ndarray], like: dict[str, np.ndarray]) -> di
     return {n: v.astype(like[n].dtype) for n, v in arrays.items()}
 
 
+def reference_for(case: Case, seed: int, dtype: str = "float64") -> dict[str, reference.Estimate]:
+    """The float64 reference answer to ``case`` for ``seed`` at the inputs ``dtype`` computes on (cached:
+    once per case, and once more per low-precision dtype; never per framework)."""
+    return _reference(case, seed, dtype if dtype in LOW_PRECISION else "float64")
+
+
 @functools.lru_cache(maxsize=None)
-def reference_for(case: Case, seed: int) -> dict[str, reference.Estimate]:
-    """The float64 reference answer to ``case`` for ``seed`` (cached: once per case, not per framework)."""
-    return MODES[case.mode].reference(plan(case, seed))
+def _reference(case: Case, seed: int, rounding: str) -> dict[str, reference.Estimate]:
+    p = plan_for(case, seed, rounding)
+    if case.is_complex:
+        if case.mode != "grad":
+            raise ValueError(f"{case.id}: a complex case asks for the gradient of a real loss (mode='grad')")
+        return complexes.gradient(_weighted_sum(p, None), p.inputs, case.sources, step=p.step)
+    return MODES[case.mode].reference(p)
 
 
 @dataclass
@@ -200,12 +240,23 @@ class Result:
     comparison: Comparison | None
 
 
-def _attempt(call: Callable[[], dict]) -> dict | BaseException:
+#: how each framework says it has no kernel for a dtype (torch, TF, XLA), so low precision reads "n/a"
+NO_KERNEL = re.compile(r"not implemented for '(Half|BFloat16)'|No registered '\w+' OpKernel for '?\w+'? devices"
+                       r"|Could not find device for node|of (half|bfloat16) is not in the list of allowed values"
+                       r"|Unsupported dtype (float16|bfloat16)|Unimplemented.*(F16|BF16)|Low precision dtypes not supported"
+                       r"|No OpKernel was registered to support Op|has DataType (bfloat16|half) not in list of allowed"
+                       r"|doesn't handle types other than float and double", re.IGNORECASE)
+
+
+def _attempt(call: Callable[[], dict], dtype: str = "float64", framework: str = "") -> dict | BaseException:
     try:
         return call()
     except NotAvailable:
         raise  # the framework lacks the op: not a result, an n/a the caller reports
     except Exception as exc:  # the framework's error is a result to record, not a crash
+        if dtype in LOW_PRECISION and NO_KERNEL.search(str(exc)):
+            first = str(exc).strip().splitlines()[0][:200]
+            raise NotAvailable(f"{framework} has no {dtype} kernel for an op this calls ({first})") from None
         return exc
 
 
@@ -215,11 +266,12 @@ def run(case: Case, adapter: Adapter, dtype: str, seed: int = 0, *, zeros_are_va
     ``zeros_are_values``: an all-zero gradient counts as a value (the op sweep, where relu's
     gradient at a negative point is 0), not as the ``zeros`` kind the semantics cases track.
     """
-    p = plan(case, seed)
+    p = plan_for(case, seed, dtype)
     mode = MODES[case.mode]
     x, f = p.cast(dtype), bind(case)
-    raw = _attempt(lambda: mode.framework(adapter, p, x, f, False))
-    return _judge(case, adapter, dtype, seed, raw, lambda: _attempt(lambda: mode.framework(adapter, p, x, f, True)),
+    raw = _attempt(lambda: mode.framework(adapter, p, x, f, False), dtype, adapter.name)
+    return _judge(case, adapter, dtype, seed, raw,
+                  lambda: _attempt(lambda: mode.framework(adapter, p, x, f, True), dtype, adapter.name),
                   zeros_are_values)
 
 
@@ -242,7 +294,7 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
     """
     if len(cases) < 2 or cases[0].mode not in JOINT_MODES or any(c.mode != cases[0].mode for c in cases):
         return [run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
-    plans = [plan(c, seed) for c in cases]
+    plans = [plan_for(c, seed, dtype) for c in cases]
     names = [{n: f"{i}:{n}" for n in p.inputs} for i, p in enumerate(plans)]
     functions = [bind(c) for c in cases]
     mode = cases[0].mode
@@ -252,7 +304,7 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
         return sum(leaves(o)[0] for o in outs) if mode == "hvp" else tuple(outs)
 
     inputs = {names[i][n]: v for i, p in enumerate(plans) for n, v in p.cast(dtype).items()}
-    tangents = {names[i][n]: t.astype(dtype) for i, p in enumerate(plans) for n, t in p.tangents.items()}
+    tangents = {names[i][n]: t.astype(numpy_dtype(dtype)) for i, p in enumerate(plans) for n, t in p.tangents.items()}
     try:
         if mode == "vjp":
             sources = [names[i][s] for i, c in enumerate(cases) for s in c.sources]
@@ -271,7 +323,7 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
             raw = {path: next(answer) for path in p.out_paths}
         else:
             raw = {s: answer[names[i][s]] for s in case.sources}
-        if ":none" in classify(raw):
+        if ":none" in classify(raw, dtype):
             results.append(run(case, adapter, dtype, seed, zeros_are_values=zeros_are_values))
         else:
             results.append(_judge(case, adapter, dtype, seed, raw, None, zeros_are_values))
@@ -281,21 +333,31 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
 def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | BaseException,
            fix: Callable[[], dict | BaseException] | None, zeros_are_values: bool) -> Result:
     """A framework's raw answer to ``case`` (and, where it is not a plain value, ``fix()``'s) against the reference."""
-    p = plan(case, seed)
-    ref = reference_for(case, seed)
-    kind = classify(raw)
+    p = plan_for(case, seed, dtype)
+    ref = reference_for(case, seed, dtype)
+    kind = classify(raw, dtype)
     if zeros_are_values and all(part.endswith(":zeros") for part in kind.split(",")):
         kind = "value"
     fixed = raw if isinstance(raw, dict) and ":none" not in kind else fix()
+    if dtype in COMPLEX and isinstance(fixed, dict):
+        # each framework's convention turned into the canonical one, then compared as (re, im) pairs
+        fixed = {k: None if v is None else complexes.as_pairs(complexes.to_canonical(adapter.name, v))
+                 for k, v in fixed.items()}
     tol = for_dtype(dtype, dict(case.tolerances), adapter.name)
-    expected = case.expected(adapter.name)
+    expected = case.expected(adapter.name, adapter.regime, dtype)
+    if kind == VALUE and dtype in LOW_PRECISION and _underflowed(fixed, ref, tol, dtype):
+        kind = UNDERFLOW
 
-    problems, comparison = [], None
+    problems, comparison, judged = [], None, True
     if kind != expected.kind:
         problems.append(f"result kind {kind!r}, expected {expected.kind!r} ({expected.why})")
     if isinstance(fixed, BaseException):
         if expected.fixable or kind != expected.kind:
             problems.append(f"no values even with the idiomatic fix: {type(fixed).__name__}: {fixed}")
+    elif kind == expected.kind and kind != VALUE and not expected.fixable:
+        # declared without a fix (an error, an overflow): the values are recorded, but they are no answer to
+        # judge or compare with other frameworks
+        comparison, judged = compare(fixed, ref, tol), False
     else:
         comparison = compare(fixed, ref, tol)
         if comparison.worst_ratio > 1.0:
@@ -307,11 +369,51 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
         max_abs_err=comparison.max_abs if comparison else None, max_rel_err=comparison.max_rel if comparison else None,
         worst_ratio=comparison.worst_ratio if comparison else None, worst_at=comparison.worst_at if comparison else "",
         tolerance=str(tol), verdict="fail" if problems else "pass", message="; ".join(problems),
-        raw_error=f"{type(raw).__name__}: {raw}"[:300] if isinstance(raw, BaseException) else "")
-    return Result(outcome, comparison)
+        raw_error=f"{type(raw).__name__}: {raw}"[:300] if isinstance(raw, BaseException) else "",
+        regime=adapter.regime)
+    return Result(outcome, comparison if judged else None)
 
 
-def parity(case: Case, results: dict[str, Result], dtype: str, device: str) -> Parity:
+def _underflowed(values: dict, ref: dict[str, reference.Estimate], tol, dtype: str) -> bool:
+    """Whether some entry is exactly 0 and out of tolerance where the reference is a normal number of ``dtype``."""
+    tiny = float(np.finfo(numpy_dtype(dtype)).tiny)
+    comparison = compare(values, ref, tol)
+    for key, est in ref.items():
+        got = comparison.got[key]
+        lost = (got == 0) & (np.abs(est.value) >= tiny) & (np.abs(est.value) > comparison.allowance[key])
+        if np.any(lost):
+            return True
+    return False
+
+
+def unavailable(case: Case, adapter: Adapter, dtype: str, why: str) -> Outcome:
+    """The record of a check the framework cannot run in ``dtype`` (no kernel for an op it calls): ``n/a``."""
+    return Outcome(case=case.id, category=case.category, mode=case.mode, framework=adapter.name,
+                   version=adapter.version, dtype=dtype, device=adapter.device, inputs=plan(case, 0).describe(),
+                   kind="n/a", expected_kind="value", max_abs_err=None, max_rel_err=None, worst_ratio=None,
+                   worst_at="", tolerance="", verdict="n/a", message=why, regime=adapter.regime)
+
+
+def against_eager(compiled: Result, eager: Result) -> Result:
+    """``compiled`` with its difference from the same framework's eager values stated (``vs_eager``, in units
+    of their joint allowance) and judged: beyond it, the compiled gradient fails unless its kind is declared."""
+    if compiled.comparison is None or eager.comparison is None:
+        return compiled
+    ratio = _worst_ratio(compiled.comparison, eager.comparison)
+    o = dataclasses.replace(compiled.outcome, vs_eager=ratio)
+    if ratio > 1.0 and o.verdict == "pass":
+        o = dataclasses.replace(o, verdict="fail", message=f"differs from {o.framework}'s eager gradient by "
+                                f"{ratio:.3g}x their joint tolerance")
+    return Result(o, compiled.comparison)
+
+
+def _worst_ratio(a: Comparison, b: Comparison) -> float:
+    """max over entries of |a - b| / (allowance_a + allowance_b)."""
+    return max((float(np.max(np.abs(a.got[k] - b.got[k]) / np.maximum(a.allowance[k] + b.allowance[k], 1e-300),
+                             initial=0.0)) for k in a.got), default=0.0)
+
+
+def parity(case: Case, results: dict[str, Result], dtype: str, device: str, regime: str = "eager") -> Parity:
     """Compare the frameworks' fixed values with each other: |a - b| <= allowance_a + allowance_b."""
     usable = {name: r.comparison for name, r in results.items() if r.comparison is not None}
     names = sorted(usable)
@@ -320,15 +422,15 @@ def parity(case: Case, results: dict[str, Result], dtype: str, device: str) -> P
         for b in names[i + 1:]:
             ca, cb = usable[a], usable[b]
             d = max((float(np.max(np.abs(ca.got[k] - cb.got[k]), initial=0.0)) for k in ca.got), default=0.0)
-            r = max((float(np.max(np.abs(ca.got[k] - cb.got[k]) / np.maximum(ca.allowance[k] + cb.allowance[k], 1e-300),
-                                  initial=0.0)) for k in ca.got), default=0.0)
+            r = _worst_ratio(ca, cb)
             diffs[f"{a}~{b}"] = d
             if r >= worst:
                 worst, worst_pair = r, f"{a}~{b}"
     ok = worst <= 1.0
     message = "" if ok else f"{worst_pair} differ by {diffs[worst_pair]:.3g}, {worst:.3g}x their joint tolerance"
     return Parity(case=case.id, category=case.category, dtype=dtype, device=device, frameworks=names,
-                  max_abs_diff=diffs, worst_ratio=worst, verdict="pass" if ok else "fail", message=message)
+                  max_abs_diff=diffs, worst_ratio=worst, verdict="pass" if ok else "fail", message=message,
+                  regime=regime)
 
 
 # -- where no reference exists: kinks and ties ----------------------------------------------------
@@ -340,5 +442,5 @@ def observe(case: Case, adapter: Adapter, dtype: str, seed: int = 0, *,
     Raises:
         NotAvailable: the framework lacks an op the case calls.
     """
-    p = plan(case, seed)
-    return _attempt(lambda: MODES[case.mode].framework(adapter, p, p.cast(dtype), bind(case), fix))
+    p = plan_for(case, seed, dtype)
+    return _attempt(lambda: MODES[case.mode].framework(adapter, p, p.cast(dtype), bind(case), fix), dtype, adapter.name)

@@ -7,6 +7,9 @@ Cases (``Case.expect``), ops (``Op.divergences``) and behaviours (``Behaviour.ex
 same kinds:
 
 - ``value``: a gradient (compared with the reference, or with the declared ``value``);
+- ``overflow``: in float16/bfloat16, a gradient with ±inf or NaN entries (an intermediate left the dtype's range);
+- ``underflow``: in float16/bfloat16, entries that are exactly 0 and out of tolerance where the reference is a
+  normal number of the dtype (an intermediate flushed to zero or cancelled);
 - ``none``: the framework answered ``None``; ``zeros``: every entry exactly 0;
 - ``error:<Type>``: the call raised ``<Type>``;
 - ``<name>:none`` / ``<name>:zeros``, comma-joined: per named gradient, where there are several;
@@ -24,20 +27,28 @@ import numpy as np
 from harness.frameworks.registry import FRAMEWORKS
 
 VALUE, NONE, ZEROS, NA = "value", "none", "zeros", "n/a"
-DTYPES = ("float32", "float64")
-#: the regimes a check runs in; declarations name them in ``regimes`` (compiled, low precision and
-#: complex regimes join this tuple when the suite runs them)
-REGIMES = ("eager",)
+DTYPES = ("float32", "float64", "float16", "bfloat16", "complex64", "complex128")
+#: complex dtypes: only cases with complex inputs run in them, and those only in them
+COMPLEX = ("complex64", "complex128")
+#: the low-precision dtypes: inputs are rounded to them and the reference taken at the rounded point
+LOW_PRECISION = ("float16", "bfloat16")
+OVERFLOW, UNDERFLOW = "overflow", "underflow"
+#: the regimes a check runs in (see :mod:`harness.regimes`); declarations name them in ``regimes``
+REGIMES = ("eager", "compiled", "xla")
 
 
-def classify(grads: dict[str, np.ndarray | None] | BaseException) -> str:
+def classify(grads: dict[str, np.ndarray | None] | BaseException, dtype: str | None = None) -> str:
     """The raw result kind of named gradients: ``error:<Type>``, ``value``, or the odd ones by name.
 
     A gradient is ``none`` where the framework answered ``None`` and ``zeros`` where every entry
-    is exactly 0; e.g. ``"y:none"`` (TF, an unconnected source) or ``"y:zeros"`` (JAX, same).
+    is exactly 0; e.g. ``"y:none"`` (TF, an unconnected source) or ``"y:zeros"`` (JAX, same). In a
+    low-precision ``dtype``, any ±inf or NaN entry makes the kind ``overflow``.
     """
     if isinstance(grads, BaseException):
         return f"error:{type(grads).__name__}"
+    if dtype in LOW_PRECISION and any(g is not None and not np.all(np.isfinite(np.asarray(g, np.float64)))
+                                      for g in grads.values()):
+        return OVERFLOW
     odd = []
     for name in sorted(grads):
         g = grads[name]
@@ -107,7 +118,7 @@ class Expectation:
                 raise ValueError(f"expectation names unknown {name} {unknown}: use {', '.join(known)}")
         if self.convention and (self.wrong or self.kind != VALUE):
             raise ValueError("a convention concerns values at a kink: drop wrong= and kind=")
-        if not (self.kind in (VALUE, NONE, ZEROS, NA) or self.kind.startswith("error:") or ":" in self.kind):
+        if not (self.kind in (VALUE, NONE, ZEROS, NA, OVERFLOW, UNDERFLOW) or self.kind.startswith("error:") or ":" in self.kind):
             raise ValueError(f"unknown result kind {self.kind!r}: value, none, zeros, error:<Type>, "
                              "<name>:none/<name>:zeros, or n/a")
 

@@ -7,6 +7,7 @@ pytest run. Options (all prefixed with the project's vocabulary, registered here
   --device cpu|cuda       where framework arrays live (cuda skips with a reason where absent)
   --dtype float32,float64 dtypes to test
   --grad-seed N           seed of every drawn input, cotangent and tangent
+  --regimes default|all|eager,compiled,xla   regimes to run (see harness.regimes)
   --results-dir DIR       where results/*.json and .md are written (checked before the run starts)
 
 A test module says what it runs over with :func:`over` (as OpInfo's ``@ops`` does)::
@@ -29,8 +30,9 @@ from typing import Any
 
 import pytest
 
-from harness import frameworks
-from harness.expectations import DTYPES
+from harness import frameworks, regimes
+from harness.expectations import COMPLEX, DTYPES, LOW_PRECISION
+from harness.frameworks.base import NotAvailable
 from harness.records import to_dict
 from harness.report import bench, html, kinds
 
@@ -41,7 +43,7 @@ MARKER = "gradparity_over"
 def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, args: tuple[str, ...] = ("case",),
          frameworks: bool = False, dtypes: bool = False, ids: Callable[[Any], str] | None = None,
          known_wrong: Callable[[Any, str, str, int], Any] | None = None,
-         group: Callable[[Any], str] | None = None) -> pytest.MarkDecorator:
+         group: Callable[[Any], str] | None = None, regimes: str | None = None) -> pytest.MarkDecorator:
     """Parametrize a test over a registry: one item per test, times the selected frameworks and dtypes.
 
     Args:
@@ -56,17 +58,24 @@ def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, arg
             fails loudly once the framework is fixed).
         group: ``group(item)`` -> a pytest-xdist group: under ``--dist loadgroup`` the tests of one group share
             a worker, so a cross-framework test reuses the per-framework results computed there.
+        regimes: ``"cases"`` or ``"ops"``: add a ``regime`` argument over the regimes ``--regimes`` selects for
+            them (ids gain ``-<regime>`` beyond eager).
     """
     return getattr(pytest.mark, MARKER)(items=items, args=tuple(args), frameworks=frameworks, dtypes=dtypes,
-                                        ids=ids or (lambda item: item.id), known_wrong=known_wrong, group=group)
+                                        ids=ids or (lambda item: item.id), known_wrong=known_wrong, group=group,
+                                        regimes=regimes)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradparity")
     group.addoption("--framework", default="", help="comma-separated frameworks (tensorflow|tf, torch, jax); default all")
     group.addoption("--device", default="cpu", choices=("cpu", "cuda"), help="device for framework arrays")
-    group.addoption("--dtype", default=",".join(DTYPES), help="comma-separated dtypes (float32, float64)")
+    group.addoption("--dtype", default="", help=f"comma-separated dtypes ({', '.join(DTYPES)}); default: all for the "
+                    "correctness cases, float32 and float64 elsewhere (the op sweep in every dtype with --regimes all)")
     group.addoption("--grad-seed", type=int, default=0, help="seed for drawn inputs, cotangents and tangents")
+    group.addoption("--regimes", default="default",
+                    help="default (every case in every regime, the op sweep eager with forward mode and second order "
+                         "on a subset), all, or a comma list of eager, compiled, xla")
     group.addoption("--results-dir", default="results", help="where results/*.json and .md are written")
     bench = parser.getgroup("gradparity-bench")
     bench.addoption("--bench-profile", default="quick", choices=("quick", "full"), help="workload sizes to time")
@@ -108,11 +117,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.gradparity_frameworks = frameworks.parse_list(config.getoption("--framework"))
     except frameworks.UnknownFramework as exc:
         raise pytest.UsageError(f"--framework: {exc}") from None
-    dtypes = [d.strip() for d in config.getoption("--dtype").split(",") if d.strip()]
+    dtypes = [d.strip() for d in (config.getoption("--dtype") or ",".join(DTYPES)).split(",") if d.strip()]
     unknown = [d for d in dtypes if d not in DTYPES]
     if unknown:
         raise pytest.UsageError(f"--dtype: unknown {unknown}; choose from {', '.join(DTYPES)}")
     config.gradparity_dtypes = dtypes
+    try:
+        config.gradparity_selection = regimes.parse(config.getoption("--regimes"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--regimes: {exc}") from None
     threads = config.getoption("--threads")
     if threads is not None:
         limit_threads(threads)
@@ -130,21 +143,46 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     items = spec["items"](config) if callable(spec["items"]) else spec["items"]
     args = spec["args"]
     chosen = config.gradparity_frameworks
+    selection = config.gradparity_selection
+    regime_list = {"cases": selection.case_regimes, "ops": selection.op_regimes}.get(spec["regimes"], [None])
+    dtypes = config.gradparity_dtypes
+    # float16/bfloat16 run where a test is built for them: the cases always, the op sweep where asked for
+    low_here = spec["regimes"] == "cases" or (spec["regimes"] == "ops" and (
+        selection.full or bool(config.getoption("--dtype"))))
+    if not low_here:
+        dtypes = [d for d in dtypes if d not in LOW_PRECISION]
+    if spec["regimes"] != "cases":  # only cases have complex inputs
+        dtypes = [d for d in dtypes if d not in COMPLEX]
     params = []
     for item in items:
         values = tuple(item) if len(args) > 1 else (item,)
         if "framework" in args and values[args.index("framework")] not in chosen:
             continue
-        for fw in chosen if spec["frameworks"] else [None]:
-            for dt in config.gradparity_dtypes if spec["dtypes"] else [None]:
-                known = (spec["known_wrong"](item, fw, dt, config.getoption("--grad-seed"))
-                         if spec["known_wrong"] and (fw or not spec["frameworks"]) else None)
-                marks = [pytest.mark.xfail(strict=getattr(known, "strict", True), reason=known.why)] if known else []
-                if spec["group"]:
-                    marks.append(pytest.mark.xdist_group(spec["group"](item)))
-                ident = "-".join(part for part in (spec["ids"](item), fw, dt) if part)
-                params.append(pytest.param(*values, *(v for v in (fw, dt) if v), marks=marks, id=ident))
-    names = [*args, *(["framework"] if spec["frameworks"] else []), *(["dtype"] if spec["dtypes"] else [])]
+        for regime in regime_list:
+            # a regime a framework does not have is no test (regimes.NOT_A_REGIME says why, in the reports);
+            # a cross-framework test needs two frameworks that have it
+            having = [fw for fw in chosen if regime is None or regimes.supports(fw, regime) is None]
+            if not spec["frameworks"] and len(having) < min(2, len(chosen)):
+                continue
+            in_regime = dtypes
+            if regime not in (None, "eager") and not (selection.full or config.getoption("--dtype")):
+                # the default run's budget: a compiled check costs 1.7 s under torch.compile here (Inductor
+                # builds C++), so compiled regimes run in float32 (complex64), the dtype models are compiled in
+                in_regime = [d for d in dtypes if d in ("float32", "complex64")]
+            if spec["regimes"] == "cases":  # a complex case runs in complex dtypes, a real one in real dtypes
+                in_regime = [d for d in in_regime if (d in COMPLEX) == item.is_complex]
+            for fw in having if spec["frameworks"] else [None]:
+                for dt in in_regime if spec["dtypes"] else [None]:
+                    known = (spec["known_wrong"](item, fw, dt, config.getoption("--grad-seed"))
+                             if spec["known_wrong"] and (fw or not spec["frameworks"]) else None)
+                    marks = [pytest.mark.xfail(strict=getattr(known, "strict", True), reason=known.why)] if known else []
+                    if spec["group"]:
+                        marks.append(pytest.mark.xdist_group(spec["group"](item)))
+                    shown = regime if regime not in (None, "eager") else None
+                    ident = "-".join(part for part in (spec["ids"](item), fw, dt, shown) if part)
+                    params.append(pytest.param(*values, *(v for v in (fw, dt, regime) if v), marks=marks, id=ident))
+    names = [*args, *(["framework"] if spec["frameworks"] else []), *(["dtype"] if spec["dtypes"] else []),
+             *(["regime"] if spec["regimes"] else [])]
     metafunc.parametrize(names, params)
 
 
@@ -162,12 +200,14 @@ def limit_threads(n: int) -> None:
         os.sched_setaffinity(0, cpus)
 
 
-def load_adapter(name: str, device: str) -> frameworks.Adapter:
-    """The adapter, or a skip naming why it is not here (not installed, no such device)."""
+def load_adapter(name: str, device: str, regime: str = "eager") -> frameworks.Adapter:
+    """The adapter in ``regime``, or a skip naming why it is not here (not installed, no such device or regime)."""
     try:
-        return frameworks.load(name, device)
+        return frameworks.load(name, device).in_regime(regime)
     except (frameworks.FrameworkUnavailable, frameworks.DeviceUnavailable) as exc:
         pytest.skip(str(exc))
+    except NotAvailable as exc:
+        pytest.skip(f"n/a: {exc}")
 
 
 @pytest.fixture
@@ -236,6 +276,7 @@ class RecordCollector:
             "seed": config.getoption("--grad-seed"),
             "device": config.getoption("--device"),
             "dtypes": config.gradparity_dtypes,
+            "regimes": config.gradparity_selection.label,
             "frameworks": config.gradparity_frameworks,
             "wall_seconds": round(time.time() - self.started, 1),
         }

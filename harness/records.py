@@ -75,6 +75,9 @@ class Outcome(Record):
     verdict: str  # "pass" or "fail"
     message: str
     raw_error: str = ""
+    regime: str = "eager"  # see harness.regimes
+    #: in a compiled regime: max over entries of |compiled - eager| / (their joint allowance); <= 1 agrees
+    vs_eager: float | None = None
 
 
 @_tagged("parity")
@@ -91,6 +94,7 @@ class Parity(Record):
     worst_ratio: float
     verdict: str
     message: str
+    regime: str = "eager"
 
 
 # -- the op sweep --------------------------------------------------------------------------------
@@ -149,11 +153,13 @@ class OpCheckRecord(_OpBase):
     raw_error: str | None = None
     link: str | None = None
     composite: str | None = None
+    regime: str = "eager"
 
     @classmethod
-    def unavailable(cls, op_check: Any, framework: str, dtype: str, device: str, why: str) -> OpCheckRecord:
-        """The record of an op a framework lacks."""
-        return cls(**_where(op_check, framework, dtype, device), verdict="n/a", why=why)
+    def unavailable(cls, op_check: Any, framework: str, dtype: str, device: str, why: str,
+                    regime: str = "eager") -> OpCheckRecord:
+        """The record of an op a framework lacks (in that dtype or regime)."""
+        return cls(**_where(op_check, framework, dtype, device), verdict="n/a", why=why, regime=regime)
 
     @classmethod
     def checked(cls, op_check: Any, outcome: Outcome, known: Any, composite: str = "") -> OpCheckRecord:
@@ -162,7 +168,7 @@ class OpCheckRecord(_OpBase):
         expectation = op_check.expectation(outcome.framework)
         declared = known if known is not None else expectation
         keep = ("version", "kind", "expected_kind", "max_abs_err", "max_rel_err", "worst_ratio", "worst_at",
-                "tolerance", "message", "raw_error")
+                "tolerance", "message", "raw_error", "regime")
         return cls(**_where(op_check, outcome.framework, outcome.dtype, outcome.device), **{k: o[k] for k in keep},
                    verdict="known" if known is not None and o["verdict"] == "fail" else o["verdict"],
                    why=declared.why if declared else "", link=declared.link if declared else "", composite=composite)
@@ -178,12 +184,13 @@ class OpParity(_OpBase):
     worst_ratio: float = 0.0
     verdict: str = ""
     message: str = ""
+    regime: str = "eager"
 
     @classmethod
     def of(cls, op_check: Any, agreement: Parity) -> OpParity:
         return cls(**_where(op_check, None, agreement.dtype, agreement.device), frameworks=agreement.frameworks,
                    max_abs_diff=agreement.max_abs_diff, worst_ratio=agreement.worst_ratio,
-                   verdict=agreement.verdict, message=agreement.message)
+                   verdict=agreement.verdict, message=agreement.message, regime=agreement.regime)
 
 
 @_tagged("op-extreme")

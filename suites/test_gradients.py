@@ -1,5 +1,7 @@
-"""Every registered case on every selected framework and dtype, against the float64 reference,
-then the frameworks against each other. Ids read ``<category>/<case>-<framework>-<dtype>``."""
+"""Every registered case on every selected framework, dtype and regime, against the float64 reference,
+then the frameworks against each other. Ids read ``<category>/<case>-<framework>-<dtype>``, with
+``-<regime>`` beyond eager (``-compiled``, ``-xla``); a compiled gradient is also compared with the same
+framework's eager one."""
 
 from __future__ import annotations
 
@@ -9,42 +11,56 @@ import pytest
 
 from harness import check
 from harness.cases import Case
+from harness.frameworks.base import NotAvailable
 from harness.pytest_plugin import load_adapter, over
 from suites.cases import REGISTRY
 
 
 @functools.cache
-def checked(case: Case, framework: str, dtype: str, device: str, seed: int) -> check.Result:
-    """One check, cached so the parity test reuses what the per-framework test computed."""
-    return check.run(case, load_adapter(framework, device), dtype, seed)
+def checked(case: Case, framework: str, dtype: str, device: str, seed: int,
+            regime: str = "eager") -> check.Result | NotAvailable:
+    """One check, or why the framework cannot run it in ``dtype``; cached so the parity test reuses what the
+    per-framework test computed; beyond eager, judged against the framework's eager values too."""
+    try:
+        result = check.run(case, load_adapter(framework, device, regime), dtype, seed)
+    except NotAvailable as exc:
+        return exc
+    eager = result if regime == "eager" else checked(case, framework, dtype, device, seed)
+    return result if eager is result or isinstance(eager, NotAvailable) else check.against_eager(result, eager)
 
 
 def assert_outcome(result: check.Result, *, case: Case) -> None:
     __tracebackhide__ = True
     o = result.outcome
     if o.verdict != "pass":
-        pytest.fail(f"{o.case} on {o.framework} {o.version} ({o.dtype}, {o.device}) with inputs "
+        regime = "" if o.regime == "eager" else f", {o.regime}"
+        pytest.fail(f"{o.case} on {o.framework} {o.version} ({o.dtype}, {o.device}{regime}) with inputs "
                     f"{o.inputs}: {o.message}" + (f"\n  raw error: {o.raw_error}" if o.raw_error else ""),
                     pytrace=False)
 
 
-@over(REGISTRY, frameworks=True, dtypes=True, group=lambda case: case.id)
-def test_gradient(case, framework, dtype, device, grad_seed, record):
-    result = checked(case, framework, dtype, device, grad_seed)
+@over(REGISTRY, frameworks=True, dtypes=True, regimes="cases", group=lambda case: case.id)
+def test_gradient(case, framework, dtype, regime, device, grad_seed, record):
+    result = checked(case, framework, dtype, device, grad_seed, regime)
+    if isinstance(result, NotAvailable):
+        record(check.unavailable(case, load_adapter(framework, device, regime), dtype, str(result)))
+        pytest.skip(f"n/a: {result}")
     record(result.outcome)
     assert_outcome(result, case=case)
 
 
-@over(REGISTRY, dtypes=True, group=lambda case: case.id)
-def test_frameworks_agree(case, dtype, device, grad_seed, selected_frameworks, record):
+@over(REGISTRY, dtypes=True, regimes="cases", group=lambda case: case.id)
+def test_frameworks_agree(case, dtype, regime, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:
         try:
-            results[name] = checked(case, name, dtype, device, grad_seed)
+            result = checked(case, name, dtype, device, grad_seed, regime)
         except pytest.skip.Exception:
-            continue  # not installed or no such device: the per-framework test says why
+            continue  # not installed, no such device or regime: the per-framework test says why
+        if not isinstance(result, NotAvailable):
+            results[name] = result
     if len(results) < 2:
         pytest.skip(f"parity needs two frameworks; available here: {sorted(results) or 'none'}")
-    agreement = check.parity(case, results, dtype, device)
+    agreement = check.parity(case, results, dtype, device, regime)
     record(agreement)
-    assert agreement.verdict == "pass", f"{case.id} ({dtype}): {agreement.message}"
+    assert agreement.verdict == "pass", f"{case.id} ({dtype}, {regime}): {agreement.message}"

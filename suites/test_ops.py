@@ -17,25 +17,34 @@ from harness.optable import OpCheck
 from harness.pytest_plugin import load_adapter, over
 from harness.records import OpCheckRecord, OpConvention, OpParity, summarize
 from harness.tolerances import for_dtype
-from suites.ops import TABLE
+from suites.ops import DEEP_BY_DEFAULT, TABLE
 
 CHECKS = [c for op in TABLE for c in op.checks() if c.sample.smooth]
 KINKS = [c for op in TABLE for c in op.checks() if not c.sample.smooth]
 
 
+def selected(config) -> list[OpCheck]:
+    """The checks ``--regimes`` selects: every one, or reverse mode for every op and the rest for
+    ``DEEP_BY_DEFAULT`` (the default run's budget: measured, forward mode and second order together cost 2.3x reverse mode)."""
+    if config.gradparity_selection.full:
+        return CHECKS
+    return [c for c in CHECKS if c.mode == "rev" or c.op.name in DEEP_BY_DEFAULT]
+
+
 @functools.cache
-def sweep_adapter(framework: str, device: str):
-    """The framework's adapter for many small checks (JAX: one jitted program per check)."""
-    return load_adapter(framework, device).one_program_per_check()
+def sweep_adapter(framework: str, device: str, regime: str = "eager"):
+    """The framework's adapter for many small checks in ``regime`` (JAX: one jitted program per check)."""
+    return load_adapter(framework, device, regime).one_program_per_check()
 
 
-def checked(op_check: OpCheck, framework: str, dtype: str, device: str, seed: int) -> check.Result | NotAvailable:
+def checked(op_check: OpCheck, framework: str, dtype: str, device: str, seed: int,
+            regime: str = "eager") -> check.Result | NotAvailable:
     """One check, or why the framework cannot run it; computed with the op's other samples in that mode."""
-    return checked_together(op_check.op, op_check.mode, framework, dtype, device, seed)[op_check]
+    return checked_together(op_check.op, op_check.mode, framework, dtype, device, seed, regime)[op_check]
 
 
 @functools.cache
-def checked_together(op, mode: str, framework: str, dtype: str, device: str, seed: int) -> dict:
+def checked_together(op, mode: str, framework: str, dtype: str, device: str, seed: int, regime: str = "eager") -> dict:
     """Every smooth sample of ``op`` in ``mode`` on one framework and dtype, in one call where they can be
     (one compiled program under JAX: ``check.run_many``); cached for the parity test, which runs on the same
     xdist worker (``--dist loadgroup``, grouped by op). A sample with a declared non-value kind or wrong
@@ -43,7 +52,7 @@ def checked_together(op, mode: str, framework: str, dtype: str, device: str, see
     mine = [c for c in CHECKS if c.op is op and c.mode == mode]
     alone = [c for c in mine if c.expectation(framework) or c.known_wrong(framework, dtype, seed)]
     together = [c for c in mine if c not in alone]
-    adapter = sweep_adapter(framework, device)
+    adapter = sweep_adapter(framework, device, regime)
     results = {}
     try:
         results |= dict(zip(together, check.run_many([c.case for c in together], adapter, dtype, seed,
@@ -75,15 +84,15 @@ def op_group(op_check: OpCheck) -> str:
     return f"ops/{op_check.op.name}"
 
 
-@over(CHECKS, args=("op_check",), frameworks=True, dtypes=True, ids=op_id, group=op_group,
+@over(selected, args=("op_check",), frameworks=True, dtypes=True, regimes="ops", ids=op_id, group=op_group,
       known_wrong=lambda c, framework, dtype, seed: c.known_wrong(framework, dtype, seed))
-def test_op(op_check, framework, dtype, device, grad_seed, record):
-    result = checked(op_check, framework, dtype, device, grad_seed)
+def test_op(op_check, framework, dtype, regime, device, grad_seed, record):
+    result = checked(op_check, framework, dtype, device, grad_seed, regime)
     if isinstance(result, NotAvailable):
-        record(OpCheckRecord.unavailable(op_check, framework, dtype, device, str(result)))
+        record(OpCheckRecord.unavailable(op_check, framework, dtype, device, str(result), regime))
         pytest.skip(f"n/a: {result}")
     known = op_check.known_wrong(framework, dtype, grad_seed)
-    composite = sweep_adapter(framework, device).xp.ops.composites.get(op_check.op.name, "")
+    composite = sweep_adapter(framework, device, regime).xp.ops.composites.get(op_check.op.name, "")
     record(OpCheckRecord.checked(op_check, result.outcome, known, composite))
     o = result.outcome
     if o.verdict != "pass":
@@ -91,21 +100,21 @@ def test_op(op_check, framework, dtype, device, grad_seed, record):
                     f"{o.message}" + (f"\n  raw error: {o.raw_error}" if o.raw_error else ""), pytrace=False)
 
 
-@over(CHECKS, args=("op_check",), dtypes=True, ids=op_id, group=op_group)
-def test_op_frameworks_agree(op_check, dtype, device, grad_seed, selected_frameworks, record):
+@over(selected, args=("op_check",), dtypes=True, regimes="ops", ids=op_id, group=op_group)
+def test_op_frameworks_agree(op_check, dtype, regime, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:
         if op_check.known_wrong(name, dtype, grad_seed):
             continue  # its disagreement is declared, and checked by test_op
         try:
-            result = checked(op_check, name, dtype, device, grad_seed)
+            result = checked(op_check, name, dtype, device, grad_seed, regime)
         except pytest.skip.Exception:
             continue  # not installed or no such device: test_op says why
         if not isinstance(result, NotAvailable):
             results[name] = result
     if len(results) < 2:
         pytest.skip(f"parity needs two frameworks with this op; here: {sorted(results) or 'none'}")
-    agreement = check.parity(op_check.case, results, dtype, device)
+    agreement = check.parity(op_check.case, results, dtype, device, regime)
     record(OpParity.of(op_check, agreement))
     assert agreement.verdict == "pass", f"{op_check.id} ({dtype}): {agreement.message}"
 

@@ -19,8 +19,23 @@ def test_framework_and_k_select_just_those():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert ids and all("persistent" in i for i in ids)
     gradient_ids = [i for i in ids if "test_gradient[" in i]
-    assert gradient_ids and all(i.endswith(("-torch-float32]", "-torch-float64]")) for i in gradient_ids)
-    assert any("persistent/two-targets-torch-float64" in i for i in ids)
+    assert gradient_ids and all("-torch-" in i for i in gradient_ids)
+    assert any("persistent/two-targets-torch-float64]" in i for i in ids)
+    # the default run: every case in every regime the framework has, and in float16/bfloat16
+    assert any("persistent/two-targets-torch-float32-compiled]" in i for i in ids)
+    assert any("persistent/two-targets-torch-bfloat16]" in i for i in ids)
+    assert not any(i.endswith("-xla]") for i in gradient_ids)  # TensorFlow's regime only
+
+
+def test_regimes_select_and_reject():
+    proc = pytest_run("suites/test_gradients.py", "--regimes", "eager", "--dtype", "float32", "-k", "scalar/exp",
+                      "--collect-only", "-q")
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert proc.returncode == 0 and ids, proc.stdout + proc.stderr
+    assert all(i.endswith("-float32]") for i in ids)
+    proc = pytest_run("suites", "--regimes", "jit", "--collect-only", "-q")
+    assert proc.returncode == 4
+    assert "--regimes: unknown regimes ['jit']: choose default, all, or from eager, compiled, xla" in proc.stderr
 
 
 def test_unknown_framework_is_a_usage_error():
@@ -35,7 +50,8 @@ def test_uninstalled_framework_skips_with_reason(tmp_path):
     (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'jax' (hidden by this test)\")\n")
     env = {**os.environ, "PYTHONPATH": f"{shadow.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     proc = pytest_run("suites/test_gradients.py", "-k", "scalar/square-at-3 or persistent/two-targets", "-rs",
-                      "--results-dir", str(tmp_path / "results"), env=env)
+                      "--regimes", "eager", "--dtype", "float32,float64", "--results-dir", str(tmp_path / "results"),
+                      env=env)
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:]
     assert "jax is not importable here (No module named 'jax' (hidden by this test)): pip install jax" in out
@@ -52,7 +68,7 @@ def test_cuda_without_gpu_skips_with_reason(tmp_path):
     except FrameworkError:
         pass
     proc = pytest_run("suites", "--device", "cuda", "-k", "scalar/square-at-3 and test_gradient", "-rs",
-                      "--results-dir", str(tmp_path))
+                      "--regimes", "eager", "--dtype", "float32,float64", "--results-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "torch sees no CUDA GPU here: run with --device cpu" in proc.stdout
     # 3 frameworks × 2 dtypes skip, and so does parity (2 dtypes) with no framework left

@@ -156,8 +156,23 @@ class Adapter(abc.ABC):
     #: with tf.function, whose per-call overhead exceeds eager dispatch for small functions.
     compile_small_calls: bool = False
 
+    #: where its derivatives are computed (see :mod:`harness.regimes`)
+    regime: str = "eager"
+
     def __init__(self, device: str = "cpu"):
         self.device = device
+
+    def in_regime(self, regime: str) -> Adapter:
+        """This adapter computing its derivatives in ``regime`` (``eager``: itself).
+
+        Raises:
+            NotAvailable: the framework has no such regime (the message says why).
+        """
+        from harness.regimes import supports  # the regimes' table imports the frameworks' registry
+
+        if regime == self.regime:
+            return self
+        raise NotAvailable(supports(self.name, regime) or f"{self.name} has no {regime} regime here")
 
     # -- arrays and devices ---------------------------------------------------------------
     def one_program_per_check(self) -> Adapter:

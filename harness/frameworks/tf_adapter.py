@@ -8,6 +8,7 @@ whole process, and every TF behaviour the suite records must be TF's default.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,6 +26,10 @@ with native_stderr_quiet():
 
 from harness.frameworks import tf_ops  # noqa: E402 (after the quiet import of tensorflow)
 
+# the compiled regime traces a new tf.function per check by design (one check's graph must never
+# serve another's); TF's advice to stop retracing is about training loops, not this
+logging.getLogger("tensorflow").addFilter(lambda record: "triggered tf.function retracing" not in record.getMessage())
+
 
 class _Linalg:
     """The part of ``numpy.linalg`` the cases use, over ``tf.linalg``."""
@@ -40,8 +45,33 @@ def _conv2d(x, w):
     return tf.nn.conv2d(x, w, strides=1, padding="VALID")
 
 
+def _bfloat16_aware(name: str, native: Callable) -> Callable:
+    """tnp's ``name``, except on bfloat16, which tnp does not count as a float: its transcendental functions
+    call ``x.astype(float)`` on it, a method TF tensors lack (TF 2.21). TF's own op takes bfloat16 as it is."""
+    wrapped = getattr(tnp, name)
+
+    def call(x, *args, **kwargs):
+        return native(x, *args, **kwargs) if getattr(x, "dtype", None) == tf.bfloat16 else wrapped(x, *args, **kwargs)
+    return call
+
+
+_TNP_GAPS = {"exp": tf.math.exp, "log": tf.math.log, "sin": tf.math.sin, "cos": tf.math.cos, "tan": tf.math.tan,
+             "tanh": tf.math.tanh, "sqrt": tf.math.sqrt, "log1p": tf.math.log1p, "expm1": tf.math.expm1,
+             "arctan": tf.math.atan, "arcsin": tf.math.asin, "arccos": tf.math.acos, "arctanh": tf.math.atanh,
+             "arcsinh": tf.math.asinh, "arccosh": tf.math.acosh, "sinh": tf.math.sinh, "cosh": tf.math.cosh,
+             "exp2": lambda x: tf.math.pow(tf.constant(2, x.dtype), x),
+             "log2": lambda x: tf.math.log(x) / tf.math.log(tf.constant(2, x.dtype)),
+             "log10": lambda x: tf.math.log(x) / tf.math.log(tf.constant(10, x.dtype))}
+
+class _FFT:
+    """``numpy.fft``'s transforms the cases use, over ``tf.signal`` (tnp has none)."""
+
+    fft = staticmethod(tf.signal.fft)
+
+
 XP = Namespace(tnp, matrix_transpose=tf.linalg.matrix_transpose, linalg=_Linalg(), conv2d=_conv2d,
-               astype=tf.cast, ops=tf_ops.VOCABULARY)
+               astype=tf.cast, ops=tf_ops.VOCABULARY, fft=_FFT(),
+               **{name: _bfloat16_aware(name, native) for name, native in _TNP_GAPS.items()})
 
 
 def _unconnected(zero: bool) -> tf.UnconnectedGradients:
@@ -54,11 +84,24 @@ class TensorFlowAdapter(Adapter):
     name = "tensorflow"
     version = str(tf.__version__)
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", *, regime: str = "eager"):
         if device == "cuda" and not tf.config.list_physical_devices("GPU"):
             raise DeviceUnavailable("TensorFlow sees no GPU here (tensorflow-cpu has none): run with --device cpu")
         super().__init__(device)
+        self.regime = regime
         self._device_name = "/GPU:0" if device == "cuda" else "/CPU:0"
+
+    def in_regime(self, regime: str) -> TensorFlowAdapter:
+        """``compiled``: each derivative computed inside ``tf.function`` (the tape and its gradient
+        call, as a train step is written); ``xla``: inside ``tf.function(jit_compile=True)``."""
+        return self if regime == self.regime else type(self)(self.device, regime=regime)
+
+    def _run(self, compute: Callable[[], Any]) -> Any:
+        """``compute()`` in this adapter's regime: traced once by ``tf.function`` where compiled
+        (variables are created outside it and captured, as ``tf.function`` requires)."""
+        if self.regime == "eager":
+            return compute()
+        return tf.function(compute, jit_compile=self.regime == "xla")()
 
     @property
     def xp(self) -> Namespace:
@@ -78,6 +121,8 @@ class TensorFlowAdapter(Adapter):
     def numpy(self, value: Any) -> np.ndarray:
         if isinstance(value, tf.IndexedSlices):  # gather's gradient is sparse: densify for comparison
             value = tf.convert_to_tensor(value)
+        if isinstance(value, tf.Tensor):
+            return value.numpy()  # np.asarray fails on a bfloat16 tensor ("__array__ not producing an array")
         return np.asarray(value)
 
     def sync(self, value: Any = None) -> None:
@@ -138,35 +183,45 @@ class TensorFlowAdapter(Adapter):
     def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
             cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
         consts, variables = self._split(inputs, sources)
-        with self._placed(), tf.GradientTape() as tape:
-            out = f(self.xp, **consts, **variables)
-        if cotangents is None:
-            # the idiomatic call: a non-scalar, dict or list target is summed by TF itself
-            target, output_gradients = out, None
-        else:
-            target = leaves(out)
-            output_gradients = [tf.constant(c, dtype=o.dtype) for c, o in zip(cotangents, target)]
-        raw = tape.gradient(target, [variables[s] for s in sources], output_gradients=output_gradients,
-                            unconnected_gradients=_unconnected(zero_unconnected))
-        return self._grads(raw, sources)
+
+        def compute():
+            with tf.GradientTape() as tape:
+                out = f(self.xp, **consts, **variables)
+            if cotangents is None:
+                # the idiomatic call: a non-scalar, dict or list target is summed by TF itself
+                target, output_gradients = out, None
+            else:
+                target = leaves(out)
+                output_gradients = [tf.constant(c, dtype=o.dtype) for c, o in zip(cotangents, target)]
+            return tape.gradient(target, [variables[s] for s in sources], output_gradients=output_gradients,
+                                 unconnected_gradients=_unconnected(zero_unconnected))
+        with self._placed():
+            return self._grads(self._run(compute), sources)
 
     def jvp(self, f: Callable, inputs: Arrays, tangents: Arrays) -> list[np.ndarray]:
         names = list(tangents)
         with self._placed():
             consts = {n: tf.constant(v) for n, v in inputs.items() if n not in names}
             primals = [tf.constant(inputs[n]) for n in names]
-            with tf.autodiff.ForwardAccumulator(primals, [tf.constant(tangents[n]) for n in names]) as acc:
-                out = f(self.xp, **consts, **dict(zip(names, primals)))
-            return [self.numpy(acc.jvp(o, unconnected_gradients=tf.UnconnectedGradients.ZERO))
-                    for o in leaves(out)]
+            directions = [tf.constant(tangents[n]) for n in names]
+
+            def compute():
+                with tf.autodiff.ForwardAccumulator(primals, directions) as acc:
+                    out = f(self.xp, **consts, **dict(zip(names, primals)))
+                return [acc.jvp(o, unconnected_gradients=tf.UnconnectedGradients.ZERO) for o in leaves(out)]
+            return [self.numpy(t) for t in self._run(compute)]
 
     def jacobian(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
                  zero_unconnected: bool = False) -> Grads:
         consts, variables = self._split(inputs, sources)
-        with self._placed(), tf.GradientTape() as tape:
-            (out,) = leaves(f(self.xp, **consts, **variables))
-        raw = tape.jacobian(out, [variables[s] for s in sources],
-                            unconnected_gradients=_unconnected(zero_unconnected))
+
+        def compute():
+            with tf.GradientTape() as tape:
+                (out,) = leaves(f(self.xp, **consts, **variables))
+            return tape.jacobian(out, [variables[s] for s in sources],
+                                 unconnected_gradients=_unconnected(zero_unconnected))
+        with self._placed():
+            raw = self._run(compute)
         return {n: None if j is None else self.numpy(j).reshape(-1, inputs[n].size)
                 for n, j in zip(sources, raw)}
 
@@ -174,24 +229,33 @@ class TensorFlowAdapter(Adapter):
         sources = list(tangents)
         consts, variables = self._split(inputs, sources)
         srcs = [variables[s] for s in sources]
-        with self._placed(), tf.GradientTape() as outer:
-            with tf.GradientTape() as inner:
-                (out,) = leaves(f(self.xp, **consts, **variables))
-            grads = inner.gradient(out, srcs, unconnected_gradients=_unconnected(zero_unconnected))
-            dot = tf.add_n([tf.reduce_sum(g * tangents[s]) for s, g in zip(sources, grads) if g is not None]
-                           or [tf.constant(0, out.dtype)])
-        raw = outer.gradient(dot, srcs, unconnected_gradients=_unconnected(zero_unconnected))
-        return self._grads(raw, sources)
+
+        def compute():
+            with tf.GradientTape() as outer:
+                with tf.GradientTape() as inner:
+                    (out,) = leaves(f(self.xp, **consts, **variables))
+                grads = inner.gradient(out, srcs, unconnected_gradients=_unconnected(zero_unconnected))
+                dot = tf.add_n([tf.reduce_sum(g * tangents[s]) for s, g in zip(sources, grads) if g is not None]
+                               or [tf.constant(0, out.dtype)])
+            return outer.gradient(dot, srcs, unconnected_gradients=_unconnected(zero_unconnected))
+        with self._placed():
+            return self._grads(self._run(compute), sources)
 
     def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
                    persistent: bool = True, zero_unconnected: bool = False) -> dict[str, Grads]:
         consts, variables = self._split(inputs, sources)
-        with self._placed(), tf.GradientTape(persistent=persistent) as tape:
-            out = f(self.xp, **consts, **variables)
         srcs = [variables[s] for s in sources]
-        return {name: self._grads(tape.gradient(target, srcs,
-                                                unconnected_gradients=_unconnected(zero_unconnected)), sources)
-                for name, target in zip(paths(out), leaves(out))}
+        names = []
+
+        def compute():
+            with tf.GradientTape(persistent=persistent) as tape:
+                out = f(self.xp, **consts, **variables)
+            names[:] = paths(out)
+            return [tape.gradient(target, srcs, unconnected_gradients=_unconnected(zero_unconnected))
+                    for target in leaves(out)]
+        with self._placed():
+            raw = self._run(compute)
+        return {name: self._grads(grads, sources) for name, grads in zip(names, raw)}
 
     def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
         from harness.frameworks.tf_models import build
@@ -199,10 +263,13 @@ class TensorFlowAdapter(Adapter):
         with self._placed():
             net, variable_of = build(model, inputs, dtype=str(inputs["x"].dtype))
             x, t = tf.constant(inputs["x"]), tf.constant(inputs["t"])
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean((net(x) - t) ** 2)
-            # ask for the model's own trainable_variables, as a training loop does, then name them
-            raw = tape.gradient(loss, net.trainable_variables)
+
+            def compute():
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean((net(x) - t) ** 2)
+                # ask for the model's own trainable_variables, as a training loop does, then name them
+                return tape.gradient(loss, net.trainable_variables)
+            raw = self._run(compute)
         by_id = {id(v): g for v, g in zip(net.trainable_variables, raw)}
         missing = [n for n in sources if id(variable_of[n]) not in by_id]
         if missing:

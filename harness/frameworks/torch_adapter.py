@@ -29,11 +29,30 @@ class TorchAdapter(Adapter):
     name = "torch"
     version = str(torch.__version__)  # a TorchVersion str subclass, which execnet (xdist) cannot send
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", *, regime: str = "eager"):
         if device == "cuda" and not torch.cuda.is_available():
             raise DeviceUnavailable("torch sees no CUDA GPU here: run with --device cpu, or on a machine with one")
         super().__init__(device)
+        self.regime = regime
         self._device = torch.device(device)
+
+    def in_regime(self, regime: str) -> TorchAdapter:
+        """``compiled``: the user's function under ``torch.compile`` and autograd outside it, as users
+        write it (AOTAutograd compiles the backward graph alongside the forward)."""
+        if regime not in ("eager", "compiled"):
+            return super().in_regime(regime)
+        return self if regime == self.regime else type(self)(self.device, regime=regime)
+
+    def _call(self, f: Callable) -> Callable:
+        """``f(**tensors)`` in this adapter's regime: compiled afresh per call, so one check's graph
+        never serves another's."""
+        run = lambda **tensors: f(self.xp, **tensors)  # noqa: E731
+        if self.regime == "eager":
+            return run
+        # every check compiles the same lambda's code object: past dynamo's recompile limit (8) it would
+        # run the rest eagerly without a word, so each compilation starts from an empty cache
+        torch._dynamo.reset()
+        return torch.compile(run)
 
     @property
     def xp(self) -> Namespace:
@@ -44,11 +63,19 @@ class TorchAdapter(Adapter):
         return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
     def tensor(self, value: np.ndarray) -> torch.Tensor:
-        return torch.tensor(np.asarray(value), device=self._device)
+        value = np.asarray(value)
+        if value.dtype.name == "bfloat16":  # torch reads no ml_dtypes array: widen exactly, then narrow
+            return torch.tensor(value.astype(np.float32), device=self._device).to(torch.bfloat16)
+        return torch.tensor(value, device=self._device)
 
     def numpy(self, value: Any) -> np.ndarray:
         if isinstance(value, torch.Tensor):
-            return value.detach().cpu().numpy()
+            value = value.detach().cpu()
+            if value.dtype == torch.bfloat16:  # NumPy has no bfloat16 of its own: ml_dtypes' (exact)
+                import ml_dtypes
+
+                return value.float().numpy().astype(ml_dtypes.bfloat16)
+            return value.numpy()
         return np.asarray(value)
 
     def sync(self, value: Any = None) -> None:
@@ -98,7 +125,7 @@ class TorchAdapter(Adapter):
     def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
             cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
         tensors = self._tensors(inputs, sources)
-        outs = leaves(f(self.xp, **tensors))
+        outs = leaves(self._call(f)(**tensors))
         if zero_unconnected and not any(o.requires_grad for o in outs):
             # no output is connected to any source: autograd.grad refuses before materialize_grads
             # applies, so the zeros it would give are stated here
@@ -110,7 +137,8 @@ class TorchAdapter(Adapter):
 
     def _positional(self, f: Callable, inputs: Arrays, names: Sequence[str]):
         consts = {n: self.tensor(v) for n, v in inputs.items() if n not in names}
-        return lambda *args: tuple(leaves(f(self.xp, **consts, **dict(zip(names, args)))))
+        run = self._call(f)
+        return lambda *args: tuple(leaves(run(**consts, **dict(zip(names, args)))))
 
     def jvp(self, f: Callable, inputs: Arrays, tangents: Arrays) -> list[np.ndarray]:
         names = list(tangents)
@@ -129,7 +157,7 @@ class TorchAdapter(Adapter):
     def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
         sources = list(tangents)
         tensors = self._tensors(inputs, sources)
-        (out,) = leaves(f(self.xp, **tensors))
+        (out,) = leaves(self._call(f)(**tensors))
         srcs = [tensors[s] for s in sources]
         grads = torch.autograd.grad(out, srcs, create_graph=True,
                                     allow_unused=zero_unconnected, materialize_grads=zero_unconnected)
@@ -143,7 +171,7 @@ class TorchAdapter(Adapter):
     def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
                    persistent: bool = True, zero_unconnected: bool = False) -> dict[str, Grads]:
         tensors = self._tensors(inputs, sources)
-        out = f(self.xp, **tensors)
+        out = self._call(f)(**tensors)
         result = {}
         for name, target in zip(paths(out), leaves(out)):
             # retain_graph is torch's "persistent": without it the first grad frees the graph
@@ -160,7 +188,10 @@ class TorchAdapter(Adapter):
         module, param_of = build(model, inputs, dtype=dtype, device=self._device)
         x, t = self.tensor(inputs["x"]), self.tensor(inputs["t"])
         module.zero_grad(set_to_none=True)
-        loss = torch.mean((module(x) - t) ** 2)
+        if self.regime == "compiled":
+            torch._dynamo.reset()
+        forward = torch.compile(module) if self.regime == "compiled" else module
+        loss = torch.mean((forward(x) - t) ** 2)
         loss.backward()
         params = dict(module.named_parameters())
         grads: Grads = {}

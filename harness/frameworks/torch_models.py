@@ -26,8 +26,9 @@ class TwoLayerMLP(nn.Module):
 def _linear(kernel: np.ndarray, bias: np.ndarray, **kw) -> nn.Linear:
     layer = nn.Linear(*kernel.shape, **kw)
     with torch.no_grad():
-        layer.weight.copy_(torch.as_tensor(kernel.T))
-        layer.bias.copy_(torch.as_tensor(bias))
+        # through float64, which holds every value exactly: torch reads no ml_dtypes bfloat16 array
+        layer.weight.copy_(torch.as_tensor(np.asarray(kernel.T, np.float64)))
+        layer.bias.copy_(torch.as_tensor(np.asarray(bias, np.float64)))
     return layer
 
 
@@ -41,6 +42,6 @@ def build(model: str, weights: dict[str, np.ndarray], **kw) -> tuple[nn.Module, 
         return net, {"w1": ("0.weight", True), "b1": ("0.bias", False),
                      "w2": ("2.weight", True), "b2": ("2.bias", False)}
     if model == "mlp-subclass":
-        tensors = [torch.tensor(w[n], **kw) for n in ("w1", "b1", "w2", "b2")]
+        tensors = [torch.tensor(np.asarray(w[n], np.float64), **kw) for n in ("w1", "b1", "w2", "b2")]
         return TwoLayerMLP(*tensors), {n: (n, False) for n in ("w1", "b1", "w2", "b2")}
     raise KeyError(f"torch has no model {model!r}")

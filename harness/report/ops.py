@@ -7,6 +7,7 @@ from dataclasses import fields
 
 import pandas as pd
 
+from harness.expectations import REGIMES
 from harness.frameworks.registry import FRAMEWORKS, LABELS
 from harness.records import ExtremeRecord, OpCheckRecord, OpConvention, OpParity
 from harness.report import extremes, store
@@ -41,12 +42,20 @@ def frames(data: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def mode_frame(checks: pd.DataFrame) -> pd.DataFrame:
-    """Op × (framework, dtype) cells for one mode's checks."""
-    checks = checks.assign(column=checks["framework"].map(LABELS)
-                           + " " + checks["dtype"].str.replace("float", "f"))
+    """Op × (framework, dtype, regime) cells for one mode's checks (the regime named where it is not eager)."""
+    regime = checks["regime"].fillna("eager") if "regime" in checks else pd.Series("eager", index=checks.index)
+    checks = checks.assign(column=checks["framework"].map(LABELS) + " " + checks["dtype"].str.replace("float", "f")
+                           + regime.map(lambda r: "" if r == "eager" else f" {r}"))
     table = checks.groupby(["family", "op", "column"], sort=False).apply(_cell, include_groups=False).unstack("column")
-    order = [c for fw in (LABELS[f] for f in FRAMEWORKS) for c in (f"{fw} f32", f"{fw} f64") if c in table.columns]
-    return table[order].fillna("—").reset_index()
+    order = [f"{fw} {dt}{'' if r == 'eager' else f' {r}'}" for fw in (LABELS[f] for f in FRAMEWORKS)
+             for r in REGIMES for dt in ("f32", "f64", "f16", "bf16")]
+    return table[[c for c in order if c in table.columns]].fillna("—").reset_index()
+
+
+def _shown(record) -> str:
+    """The test id's regime suffix: none for eager (and for records from before regimes)."""
+    regime = getattr(record, "regime", "eager")
+    return "" if pd.isna(regime) or regime == "eager" else f"-{regime}"
 
 
 def _reproduce(test: str, ident: str) -> str:
@@ -79,7 +88,11 @@ def render(data: dict) -> str:
         "Each smooth sample is checked against a float64 central-difference reference (Richardson "
         "extrapolation) in reverse mode, forward mode and, for ops with a nonzero second derivative, second "
         "order. Cells: ✓ and the worst relative error over the op's samples; K n: n checks fail as a declared, "
-        "known divergence; ✗ n: n checks fail; n/a: the framework has no such op (reason below); — not run. "
+        "known divergence; ✗ n: n checks fail; n/a: the framework has no such op (reason below); — not run "
+        "(the default run, `--regimes default`, checks forward mode and second order for the ops of "
+        "`suites.ops.DEEP_BY_DEFAULT` only; `--regimes all` checks every op in every mode, dtype and regime). "
+        "A column is eager unless it names a regime (compiled: tf.function, torch.compile; xla: "
+        "tf.function(jit_compile=True)); JAX's op checks run as one jitted program each in every regime. "
         "The raw result kinds (None, zeros, errors) are in `results/ops.json`.",
         "",
     ]
@@ -132,15 +145,15 @@ def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -
     for r in odd_kinds.itertuples():
         found.append((f"**{r.op}** ({r.mode}, {r.framework}): the raw result is `{r.kind}` where a gradient value is "
                       f"due{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}.",
-                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}')))
+                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}{_shown(r)}')))
     for r in checks[checks["verdict"].isin(["known", "fail"])].itertuples():
         label = "known" if r.verdict == "known" else "**unexplained**"
         found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}), {label}: {r.message}"
                       f"{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}. Inputs: {r.inputs}.",
-                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}')))
+                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}{_shown(r)}')))
     for r in par[par["verdict"] == "fail"].itertuples() if not par.empty else []:
         found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.dtype}), frameworks disagree: {r.message}.",
-                      _reproduce('test_op_frameworks_agree', f'{r.id}-{r.dtype}')))
+                      _reproduce('test_op_frameworks_agree', f'{r.id}-{r.dtype}{_shown(r)}')))
     split = conv[conv["groups"].map(len) > 1] if not conv.empty else conv
     for r in split.itertuples():
         why = "; ".join(d["why"] + (f" ({d['link']})" if d["link"] else "") for d in r.declared) or "undeclared"

@@ -40,8 +40,9 @@ def test_checks_per_second(benchmark, framework):
 
 def test_reference_for_every_case(benchmark):
     def uncached():
-        check.reference_for.cache_clear()
+        check._reference.cache_clear()
         check.plan.cache_clear()
+        check.plan_for.cache_clear()
         return [check.reference_for(case, 0) for case in REGISTRY]
 
     refs = benchmark.pedantic(uncached, rounds=3, iterations=1, warmup_rounds=1)

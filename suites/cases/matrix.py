@@ -1,5 +1,6 @@
 """Matrix cases: the seeds' linear model with MSE, 2xᵀx, chains of matmuls, softmax regression, linalg."""
 
+from harness.expectations import Expectation
 from harness.cases import Case, const, source
 from harness.domains import normal, spd
 
@@ -34,7 +35,12 @@ CASES = [
          {"a": source((2, 3)), "b": source((3, 4)), "c": source((4, 2))}),
     Case("matrix/softmax-regression",
          lambda xp, x, w, b, y: softmax_cross_entropy(xp, x @ w + b, y),
-         {"x": const((6, 4), normal()), "w": source((4, 3)), "b": source((3,)), "y": const(ONEHOT)}),
+         {"x": const((6, 4), normal()), "w": source((4, 3)), "b": source((3,)), "y": const(ONEHOT)},
+         expect={"torch:compiled": Expectation(
+             "overflow", "under torch.compile (Inductor, CPU) the float16/bfloat16 gradient is NaN throughout; eager "
+             "torch is right. The NaN comes through the backward of the max-shift (amax, whose true contribution is "
+             "0): amax(...).detach() removes it (measured), as does torch.nn.functional.log_softmax",
+             dtypes=("float16", "bfloat16"), fixable=False)}),
     Case("matrix/batched-matmul", lambda xp, a, b: xp.sum((a @ b) ** 2),
          {"a": source((3, 2, 4)), "b": source((3, 4, 2))}),
     Case("matrix/quadratic-form", lambda xp, x, a: xp.matrix_transpose(x) @ a @ x,
@@ -45,6 +51,10 @@ CASES = [
          {"a": source((3, 3), spd()), "b": source((3, 2))}),
     Case("matrix/inverse", lambda xp, a, c: xp.sum(xp.linalg.inv(a) * c),
          {"a": source((3, 3), spd()), "c": const((3, 3))}),
-    Case("matrix/log-determinant", lambda xp, a: xp.log(xp.linalg.det(a)), {"a": source((3, 3), spd())}),
+    Case("matrix/log-determinant", lambda xp, a: xp.log(xp.linalg.det(a)), {"a": source((3, 3), spd())},
+         expect={"tensorflow:xla": Expectation(
+             "error:InvalidArgumentError", "tf.linalg.det has no XLA kernel on CPU ('No registered "
+             "MatrixDeterminant OpKernel for XLA_CPU_JIT'): drop jit_compile, or write log|det| as "
+             "2·sum(log(diag(cholesky(a)))) for a positive-definite a", fixable=False)}),
     Case("matrix/frobenius-norm", lambda xp, a: xp.sqrt(xp.sum(a ** 2)), {"a": source((3, 4))}),
 ]

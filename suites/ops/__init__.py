@@ -7,3 +7,16 @@ TABLE = [op for module in (unary, binary, reductions, linalg, shape, nn) for op 
 _names = [op.name for op in TABLE]
 if len(set(_names)) != len(_names):
     raise ValueError(f"duplicate op names in the table: {sorted({n for n in _names if _names.count(n) > 1})}")
+
+
+def _deep_by_default(op) -> bool:
+    """Whether the default run checks ``op`` beyond reverse mode: where a declaration concerns its forward
+    mode or second order (so every declared divergence stays checked), or it is its family's first op."""
+    declared = op.tolerances or any(not d.convention and d.value is None and (not d.modes or {"fwd", "order2"} & set(d.modes))
+                                    for d in op.divergences)
+    return bool(declared) or op is next(o for o in TABLE if o.family == op.family)
+
+
+#: ops the default run (``--regimes default``) checks in forward mode and second order too; every op is
+#: checked in reverse mode, and ``--regimes all`` checks every op in every mode
+DEEP_BY_DEFAULT = frozenset(op.name for op in TABLE if _deep_by_default(op))

@@ -1,0 +1,68 @@
+"""Regimes: the selection `--regimes` makes, low-precision result kinds, complex conventions and references."""
+
+import numpy as np
+import pytest
+
+from harness import check, complexes, regimes
+from harness.cases import Case, const, source
+from harness.domains import complex_normal
+from harness.expectations import classify
+
+
+def test_selection_default_all_and_a_list():
+    default = regimes.parse("default")
+    assert default.case_regimes == ("eager", "compiled", "xla") and default.op_regimes == ("eager",)
+    assert not default.full
+    assert regimes.parse("all").full and regimes.parse("all").op_regimes == ("eager", "compiled", "xla")
+    assert regimes.parse("compiled").case_regimes == ("compiled",)
+    with pytest.raises(ValueError, match=r"unknown regimes \['jit'\]"):
+        regimes.parse("eager,jit")
+
+
+def test_which_frameworks_have_which_regime():
+    assert regimes.supports("tensorflow", "xla") is None
+    assert "XLA" in regimes.supports("torch", "xla") and "XLA" in regimes.supports("jax", "xla")
+    assert regimes.known("torch", "compiled", "hvp").kind == "error:RuntimeError"
+    assert regimes.known("torch", "eager", "hvp") is None and regimes.known("jax", "compiled", "hvp") is None
+
+
+def test_overflow_is_a_kind_only_in_low_precision():
+    assert classify({"x": np.array([np.inf, 1.0])}, "float16") == "overflow"
+    assert classify({"x": np.array([np.nan])}, "bfloat16") == "overflow"
+    assert classify({"x": np.array([np.inf, 1.0])}, "float32") == "value"
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+def test_float16_overflow_and_rounded_inputs(adapter):
+    """exp(12) = 162755 is beyond float16's 65504: the gradient overflows, a kind, not a crash; in float32 the
+    same case passes. The float16 reference is taken at the inputs rounded to float16."""
+    tenth = float(np.float32(0.1))  # float32's 0.1, which float16 rounds again
+    case = Case("t/exp-at-12", lambda xp, x: xp.sum(xp.exp(x)), {"x": source([12.0, tenth])})
+    low = check.run(case, adapter, "float16").outcome
+    assert low.kind == "overflow" and low.verdict == "fail" and "result kind 'overflow'" in low.message
+    assert check.run(case, adapter, "float32").outcome.verdict == "pass"
+    rounded = check.plan_for(case, 0, "float16").inputs["x"]
+    assert rounded[1] == float(np.float16(tenth)) != tenth
+
+
+def test_complex_reference_is_the_canonical_convention():
+    """|z|² + real(z): ∂L/∂x + i·∂L/∂y = 2z + 1, from differences in the real and imaginary parts."""
+    z = np.array([1 + 2j, -0.5 + 0.25j])
+    est = complexes.gradient(lambda p: np.atleast_1d(np.sum(np.abs(p["z"]) ** 2 + p["z"].real)), {"z": z}, ["z"])["z"]
+    np.testing.assert_allclose(est.value[..., 0] + 1j * est.value[..., 1], 2 * z + 1, rtol=1e-9)
+    assert complexes.to_canonical("jax", np.array([3 - 4j]))[0] == 3 + 4j
+    assert complexes.to_canonical("torch", np.array([3 - 4j]))[0] == 3 - 4j
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+def test_a_conjugation_error_is_caught(adapter):
+    """The framework's answer to real(w·exp(z)) passes; the same answer conjugated (what a wrong convention,
+    or a conjugation bug in a backward, gives) fails against the reference."""
+    case = Case("t/weighted-exp", lambda xp, z, w: xp.sum(xp.real(w * xp.exp(z))),
+                {"z": source((3,), complex_normal()), "w": const((3,), complex_normal())})
+    assert check.run(case, adapter, "complex128").outcome.verdict == "pass"
+    p = check.plan_for(case, 0, "complex128")
+    right = adapter.vjp(check.bind(case), p.cast("complex128"), ["z"])
+    wrong = {"z": np.conj(right["z"])}
+    result = check._judge(case, adapter, "complex128", 0, wrong, None, False)
+    assert result.outcome.verdict == "fail" and "x the tolerance" in result.outcome.message
