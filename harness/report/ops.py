@@ -43,7 +43,9 @@ def frames(data: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def mode_frame(checks: pd.DataFrame) -> pd.DataFrame:
     """Op × (framework, dtype, regime) cells for one mode's checks (the regime named where it is not eager)."""
-    regime = checks["regime"].fillna("eager") if "regime" in checks else pd.Series("eager", index=checks.index)
+    # records from before regimes existed have none: they were eager
+    regime = (checks["regime"].astype(object).fillna("eager") if "regime" in checks
+              else pd.Series("eager", index=checks.index))
     checks = checks.assign(column=checks["framework"].map(LABELS) + " " + checks["dtype"].str.replace("float", "f")
                            + regime.map(lambda r: "" if r == "eager" else f" {r}"))
     table = checks.groupby(["family", "op", "column"], sort=False).apply(_cell, include_groups=False).unstack("column")
