@@ -25,13 +25,6 @@ from dataclasses import dataclass
 
 from harness.expectations import REGIMES, Expectation
 
-#: what each regime is, per framework, for reports and skip reasons
-HOW = {
-    "eager": {"tensorflow": "eager GradientTape", "torch": "eager autograd", "jax": "jax.grad/vjp/jvp"},
-    "compiled": {"tensorflow": "tf.function", "torch": "torch.compile (Inductor)", "jax": "jax.jit"},
-    "xla": {"tensorflow": "tf.function(jit_compile=True)"},
-}
-
 #: why a framework has no such regime
 NOT_A_REGIME = {
     ("torch", "xla"): "torch has no XLA compiler here: torch.compile (Inductor) is its compiler, the compiled regime",
