@@ -118,9 +118,10 @@ class Case:
     def expected(self, framework: str, regime: str = "eager", dtype: str | None = None) -> Expectation:
         """The expectation for ``framework`` in ``regime`` and ``dtype``: this case's declaration for that
         regime (key ``"<framework>:<regime>"``), else the regime's own for this mode (:data:`harness.regimes.KNOWN`),
-        else this case's declaration for the framework, else a plain value."""
+        else this case's declaration for the framework (as the regime re-raises it: :func:`harness.regimes.traced`),
+        else a plain value."""
         for found in (self.expect.get(f"{framework}:{regime}"), regimes.known(framework, regime, self.mode),
-                      self.expect.get(framework)):
+                      regimes.traced(framework, regime, self.expect.get(framework))):
             if found is not None and found.applies(dtype=dtype, regime=regime):
                 return found
         return Expectation(VALUE, "a gradient like the reference's")

@@ -245,7 +245,11 @@ NO_KERNEL = re.compile(r"not implemented for '(Half|BFloat16)'|No registered '\w
                        r"|Could not find device for node|of (half|bfloat16) is not in the list of allowed values"
                        r"|Unsupported dtype (float16|bfloat16)|Unimplemented.*(F16|BF16)|Low precision dtypes not supported"
                        r"|No OpKernel was registered to support Op|has DataType (bfloat16|half) not in list of allowed"
-                       r"|doesn't handle types other than float and double", re.IGNORECASE)
+                       r"|doesn't handle types other than float and double|dtype=(float16|bfloat16) is not supported"
+                       r"|does not support matrices of type <dtype: '(bfloat16|half)'>"
+                       r"|not in list of allowed values: float32, float64$|of float, double, cfloat or cdouble types"
+                       r"|precision '\w*F16\w*' is not supported|EagerTensor object has no attribute 'astype'",
+                       re.IGNORECASE | re.MULTILINE)
 
 
 def _attempt(call: Callable[[], dict], dtype: str = "float64", framework: str = "") -> dict | BaseException:
@@ -260,12 +264,35 @@ def _attempt(call: Callable[[], dict], dtype: str = "float64", framework: str = 
         return exc
 
 
+def beyond_range(case: Case, seed: int, dtype: str) -> str | None:
+    """Why ``case`` has no answer in the low-precision ``dtype`` at ``seed``'s inputs, if it has none: an input
+    rounds to ±inf, or the exact derivative at the rounded inputs is not finite (a pole: bfloat16 rounds 0.999 to
+    1) or beyond the dtype's largest number (exp'(80) in float16). A framework's inf there is the right rounding."""
+    if dtype not in LOW_PRECISION:
+        return None
+    largest = float(np.finfo(numpy_dtype(dtype)).max)
+    p = plan_for(case, seed, dtype)
+    if any(not np.all(np.isfinite(v)) for v in p.inputs.values()):
+        return f"outside {dtype}'s range: an input rounds to ±inf in {dtype} (largest {largest:g})"
+    ref = reference_for(case, seed, dtype)
+    values = np.concatenate([np.ravel(np.asarray(e.value, np.float64)) for e in ref.values()] or [np.zeros(0)])
+    if not np.all(np.isfinite(values)):
+        return f"outside {dtype}'s range: at the inputs rounded to {dtype} the exact derivative is not finite (a pole)"
+    if values.size and np.max(np.abs(values)) > largest:
+        return (f"outside {dtype}'s range: the exact derivative reaches {np.max(np.abs(values)):.3g}, beyond {dtype}'s "
+                f"largest number {largest:g}")
+    return None
+
+
 def run(case: Case, adapter: Adapter, dtype: str, seed: int = 0, *, zeros_are_values: bool = False) -> Result:
     """Check ``case`` on ``adapter`` in ``dtype``: raw kind, fixed values vs reference, verdict.
 
     ``zeros_are_values``: an all-zero gradient counts as a value (the op sweep, where relu's
     gradient at a negative point is 0), not as the ``zeros`` kind the semantics cases track.
     """
+    outside = beyond_range(case, seed, dtype)
+    if outside:
+        raise NotAvailable(outside)
     p = plan_for(case, seed, dtype)
     mode = MODES[case.mode]
     x, f = p.cast(dtype), bind(case)
@@ -292,7 +319,8 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
     Raises:
         NotAvailable: the framework lacks an op the cases call.
     """
-    if len(cases) < 2 or cases[0].mode not in JOINT_MODES or any(c.mode != cases[0].mode for c in cases):
+    if (len(cases) < 2 or cases[0].mode not in JOINT_MODES or any(c.mode != cases[0].mode for c in cases)
+            or any(beyond_range(c, seed, dtype) for c in cases)):
         return [run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
     plans = [plan_for(c, seed, dtype) for c in cases]
     names = [{n: f"{i}:{n}" for n in p.inputs} for i, p in enumerate(plans)]
@@ -315,8 +343,9 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
             answer = adapter.hvp(joint, inputs, tangents)
     except NotAvailable:
         raise
-    except Exception:  # one case raises: each case's own error is its raw kind
-        return [run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
+    except Exception as exc:  # one case raises: each case's own error is its raw kind
+        return [_judge(c, adapter, dtype, seed, exc, lambda: exc, zeros_are_values) if _declares(c, adapter, dtype, exc)
+                else run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
     results = []
     for i, (case, p) in enumerate(zip(cases, plans)):
         if mode == "jvp":
@@ -330,12 +359,42 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
     return results
 
 
+#: the regime label of :func:`mixed`'s records: float32 weights computing in the record's (low) dtype
+MIXED = "mixed"
+
+
+def mixed(case: Case, adapter: Adapter, compute: str, seed: int = 0) -> Result:
+    """A model case under the framework's own mixed precision (``torch.autocast``, a Keras
+    ``mixed_<dtype>`` policy, JAX's explicit casts): float32 weights, the model computing in ``compute``.
+
+    Judged against the float64 reference of the float32 model (what mixed precision stands in for)
+    with ``compute``'s tolerance; recorded as dtype ``compute``, regime ``mixed``.
+    """
+    if case.mode != "model":
+        raise ValueError(f"{case.id}: mixed precision is a model's mechanism (mode='model'), not {case.mode!r}")
+    p = plan_for(case, seed, "float32")
+    x, f = p.cast("float32"), bind(case)
+    raw = _attempt(lambda: adapter.model_vjp(case.model, f, x, case.sources, compute=compute), compute, adapter.name)
+    return _judge(case, adapter, "float32", seed, raw, lambda: raw, False, compute=compute)
+
+
+def _declares(case: Case, adapter: Adapter, dtype: str, error: Exception) -> bool:
+    """Whether ``case`` is declared to raise ``error``'s type here with no fix (torch's compiled double backward):
+    the joint call's error is then its answer, not worth a compilation of its own."""
+    expected = case.expected(adapter.name, adapter.regime, dtype)
+    return expected.kind == f"error:{type(error).__name__}" and not expected.fixable
+
+
 def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | BaseException,
-           fix: Callable[[], dict | BaseException] | None, zeros_are_values: bool) -> Result:
-    """A framework's raw answer to ``case`` (and, where it is not a plain value, ``fix()``'s) against the reference."""
+           fix: Callable[[], dict | BaseException] | None, zeros_are_values: bool, *,
+           compute: str | None = None) -> Result:
+    """A framework's raw answer to ``case`` (and, where it is not a plain value, ``fix()``'s) against the reference.
+
+    ``compute``: the answer of a mixed-precision model (weights in ``dtype``), judged in ``compute``'s tolerance."""
     p = plan_for(case, seed, dtype)
     ref = reference_for(case, seed, dtype)
-    kind = classify(raw, dtype)
+    low, regime = (compute, MIXED) if compute else (dtype, adapter.regime)
+    kind = classify(raw, low)
     if zeros_are_values and all(part.endswith(":zeros") for part in kind.split(",")):
         kind = "value"
     fixed = raw if isinstance(raw, dict) and ":none" not in kind else fix()
@@ -343,9 +402,9 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
         # each framework's convention turned into the canonical one, then compared as (re, im) pairs
         fixed = {k: None if v is None else complexes.as_pairs(complexes.to_canonical(adapter.name, v))
                  for k, v in fixed.items()}
-    tol = for_dtype(dtype, dict(case.tolerances), adapter.name)
-    expected = case.expected(adapter.name, adapter.regime, dtype)
-    if kind == VALUE and dtype in LOW_PRECISION and _underflowed(fixed, ref, tol, dtype):
+    tol = for_dtype(low, dict(case.tolerances), adapter.name)
+    expected = case.expected(adapter.name, regime, low)
+    if kind == VALUE and low in LOW_PRECISION and _underflowed(fixed, ref, tol, low):
         kind = UNDERFLOW
 
     problems, comparison, judged = [], None, True
@@ -365,12 +424,12 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
                             f"{comparison.worst_ratio:.3g}x the tolerance ({tol}) at {comparison.worst_at}")
     outcome = Outcome(
         case=case.id, category=case.category, mode=case.mode, framework=adapter.name, version=adapter.version,
-        dtype=dtype, device=adapter.device, inputs=p.describe(), kind=kind, expected_kind=expected.kind,
+        dtype=low, device=adapter.device, inputs=p.describe(), kind=kind, expected_kind=expected.kind,
         max_abs_err=comparison.max_abs if comparison else None, max_rel_err=comparison.max_rel if comparison else None,
         worst_ratio=comparison.worst_ratio if comparison else None, worst_at=comparison.worst_at if comparison else "",
         tolerance=str(tol), verdict="fail" if problems else "pass", message="; ".join(problems),
         raw_error=f"{type(raw).__name__}: {raw}"[:300] if isinstance(raw, BaseException) else "",
-        regime=adapter.regime)
+        regime=regime)
     return Result(outcome, comparison if judged else None)
 
 

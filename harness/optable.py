@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from harness.cases import Case, Input, const, source
-from harness.expectations import Expectation
+from harness.expectations import REGIMES, Expectation
 from harness.frameworks.registry import FRAMEWORKS
 from harness.domains import Domain, normal, signed
 from harness.tolerances import Tolerance
@@ -155,9 +155,10 @@ class Op:
             object.__setattr__(self, "order", 1)
             object.__setattr__(self, "forward", False)
 
-    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None) -> list[Expectation]:
+    def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None,
+                        regime: str = "eager") -> list[Expectation]:
         return [d for d in self.divergences
-                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype)]
+                if d.applies(framework=framework, sample=sample, mode=mode, dtype=dtype, regime=regime)]
 
     def checks(self) -> Iterator[OpCheck]:
         """Every (sample, mode) this op is checked in."""
@@ -189,15 +190,17 @@ class OpCheck:
         """The case to run (built once, so its reference is computed once)."""
         return _build_case(self)
 
-    def expectation(self, framework: str) -> Expectation | None:
-        """The divergence declaring a non-value result kind for ``framework`` here, if any."""
-        found = self.op.divergences_for(framework, self.sample.label, self.mode)
-        return next((d for d in found if d.kind != "value"), None)
+    def expectation(self, framework: str, regime: str = "eager") -> Expectation | None:
+        """The divergence declaring a non-value result kind for ``framework`` here in ``regime``, if any; beyond
+        eager, also one declaring a plain value for that regime alone (where a regime-wide error does not hold)."""
+        found = self.op.divergences_for(framework, self.sample.label, self.mode, regime=regime)
+        return next((d for d in found if d.kind != "value" or (
+            regime != "eager" and d.regimes and not (d.wrong or d.convention or d.tolerance is not None))), None)
 
-    def known_wrong(self, framework: str, dtype: str, seed: int = 0) -> Expectation | None:
-        """The divergence declaring ``framework``'s values here wrong, if any; one declared ``within`` a range
-        of x applies where the sample's inputs, drawn at ``seed``, reach into it."""
-        found = self.op.divergences_for(framework, self.sample.label, self.mode, dtype)
+    def known_wrong(self, framework: str, dtype: str, seed: int = 0, regime: str = "eager") -> Expectation | None:
+        """The divergence declaring ``framework``'s values here wrong (in ``regime``), if any; one declared
+        ``within`` a range of x applies where the sample's inputs, drawn at ``seed``, reach into it."""
+        found = self.op.divergences_for(framework, self.sample.label, self.mode, dtype, regime)
         for d in found:
             if d.wrong and d.within is None:
                 return d
@@ -246,9 +249,13 @@ def _build_case(check: OpCheck) -> Case:
 
     expect = {}
     for framework in FRAMEWORKS:
-        d = check.expectation(framework)
-        if d is not None:
-            expect[framework] = Expectation(d.kind, d.why, d.link, fixable=not d.kind.startswith("error:"))
+        eager = check.expectation(framework)
+        for regime in REGIMES:
+            d = check.expectation(framework, regime)
+            if d is not None and (regime == "eager" or d is not eager):  # "<framework>:<regime>": Case.expected
+                key = framework if regime == "eager" else f"{framework}:{regime}"
+                expect[key] = Expectation(d.kind, d.why, d.link, fixable=not d.kind.startswith("error:"),
+                                          regimes=() if regime == "eager" else (regime,))
 
     # at the kink of an elementwise op or a reduction the answer is read as a derivative (the gradient of
     # the sum of the outputs), so a declared convention reads like the documented one: d|x|/dx at 0 is 0

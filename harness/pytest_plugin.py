@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from harness import frameworks, regimes
-from harness.expectations import COMPLEX, DTYPES, LOW_PRECISION
+from harness.expectations import DTYPES
 from harness.frameworks.base import NotAvailable
 from harness.records import to_dict
 from harness.report import bench, html, kinds
@@ -41,8 +41,8 @@ MARKER = "gradparity_over"
 
 
 def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, args: tuple[str, ...] = ("case",),
-         frameworks: bool = False, dtypes: bool = False, ids: Callable[[Any], str] | None = None,
-         known_wrong: Callable[[Any, str, str, int], Any] | None = None,
+         frameworks: bool = False, dtypes: bool | Iterable[str] = False, ids: Callable[[Any], str] | None = None,
+         known_wrong: Callable[[Any, str, str, int, str], Any] | None = None,
          group: Callable[[Any], str] | None = None, regimes: str | None = None) -> pytest.MarkDecorator:
     """Parametrize a test over a registry: one item per test, times the selected frameworks and dtypes.
 
@@ -51,9 +51,10 @@ def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, arg
             With several ``args``, each item is a tuple; a ``framework`` among them is filtered by ``--framework``.
         args: the test's argument names the item fills.
         frameworks: add a ``framework`` argument over ``--framework``.
-        dtypes: add a ``dtype`` argument over ``--dtype``.
+        dtypes: add a ``dtype`` argument over ``--dtype``; a collection of dtypes: over those ``--dtype`` selects
+            (a test built for float16/bfloat16 alone runs them by default, as the cases do).
         ids: the item's test id (default ``item.id``); framework and dtype are appended with ``-``.
-        known_wrong: ``known_wrong(item, framework, dtype, seed)`` -> an expectation with ``why`` where the values
+        known_wrong: ``known_wrong(item, framework, dtype, seed, regime)`` -> an expectation with ``why`` where the values
             are declared wrong (at the inputs ``--grad-seed`` draws): that parameter becomes a strict xfail (it
             fails loudly once the framework is fixed).
         group: ``group(item)`` -> a pytest-xdist group: under ``--dist loadgroup`` the tests of one group share
@@ -61,6 +62,7 @@ def over(items: Iterable[Any] | Callable[[pytest.Config], Iterable[Any]], *, arg
         regimes: ``"cases"`` or ``"ops"``: add a ``regime`` argument over the regimes ``--regimes`` selects for
             them (ids gain ``-<regime>`` beyond eager).
     """
+    dtypes = dtypes if isinstance(dtypes, bool) else tuple(dtypes)
     return getattr(pytest.mark, MARKER)(items=items, args=tuple(args), frameworks=frameworks, dtypes=dtypes,
                                         ids=ids or (lambda item: item.id), known_wrong=known_wrong, group=group,
                                         regimes=regimes)
@@ -71,7 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--framework", default="", help="comma-separated frameworks (tensorflow|tf, torch, jax); default all")
     group.addoption("--device", default="cpu", choices=("cpu", "cuda"), help="device for framework arrays")
     group.addoption("--dtype", default="", help=f"comma-separated dtypes ({', '.join(DTYPES)}); default: all for the "
-                    "correctness cases, float32 and float64 elsewhere (the op sweep in every dtype with --regimes all)")
+                    "correctness cases, float32 and float64 elsewhere (the op sweep eager in every real dtype with --regimes all, "
+                    "compiled in float32); given, it applies to every regime")
     group.addoption("--grad-seed", type=int, default=0, help="seed for drawn inputs, cotangents and tangents")
     group.addoption("--regimes", default="default",
                     help="default (every case in every regime, the op sweep eager with forward mode and second order "
@@ -145,14 +148,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     chosen = config.gradparity_frameworks
     selection = config.gradparity_selection
     regime_list = {"cases": selection.case_regimes, "ops": selection.op_regimes}.get(spec["regimes"], [None])
-    dtypes = config.gradparity_dtypes
-    # float16/bfloat16 run where a test is built for them: the cases always, the op sweep where asked for
-    low_here = spec["regimes"] == "cases" or (spec["regimes"] == "ops" and (
-        selection.full or bool(config.getoption("--dtype"))))
-    if not low_here:
-        dtypes = [d for d in dtypes if d not in LOW_PRECISION]
-    if spec["regimes"] != "cases":  # only cases have complex inputs
-        dtypes = [d for d in dtypes if d not in COMPLEX]
+    only = None if isinstance(spec["dtypes"], bool) else frozenset(spec["dtypes"])
+    explicit = bool(config.getoption("--dtype"))
     params = []
     for item in items:
         values = tuple(item) if len(args) > 1 else (item,)
@@ -164,16 +161,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             having = [fw for fw in chosen if regime is None or regimes.supports(fw, regime) is None]
             if not spec["frameworks"] and len(having) < min(2, len(chosen)):
                 continue
-            in_regime = dtypes
-            if regime not in (None, "eager") and not (selection.full or config.getoption("--dtype")):
-                # the default run's budget: a compiled check costs 1.7 s under torch.compile here (Inductor
-                # builds C++), so compiled regimes run in float32 (complex64), the dtype models are compiled in
-                in_regime = [d for d in dtypes if d in ("float32", "complex64")]
-            if spec["regimes"] == "cases":  # a complex case runs in complex dtypes, a real one in real dtypes
-                in_regime = [d for d in in_regime if (d in COMPLEX) == item.is_complex]
+            in_regime = selection.dtypes_for(config.gradparity_dtypes, explicit=explicit, kind=spec["regimes"],
+                                             regime=regime, is_complex=getattr(item, "is_complex", False), only=only)
             for fw in having if spec["frameworks"] else [None]:
                 for dt in in_regime if spec["dtypes"] else [None]:
-                    known = (spec["known_wrong"](item, fw, dt, config.getoption("--grad-seed"))
+                    known = (spec["known_wrong"](item, fw, dt, config.getoption("--grad-seed"), regime or "eager")
                              if spec["known_wrong"] and (fw or not spec["frameworks"]) else None)
                     marks = [pytest.mark.xfail(strict=getattr(known, "strict", True), reason=known.why)] if known else []
                     if spec["group"]:

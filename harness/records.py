@@ -154,6 +154,7 @@ class OpCheckRecord(_OpBase):
     link: str | None = None
     composite: str | None = None
     regime: str = "eager"
+    vs_eager: float | None = None  # as Outcome.vs_eager
 
     @classmethod
     def unavailable(cls, op_check: Any, framework: str, dtype: str, device: str, why: str,
@@ -165,10 +166,10 @@ class OpCheckRecord(_OpBase):
     def checked(cls, op_check: Any, outcome: Outcome, known: Any, composite: str = "") -> OpCheckRecord:
         """The record of one check; ``known`` is the declared expectation of wrong values, if any."""
         o = dataclasses.asdict(outcome)
-        expectation = op_check.expectation(outcome.framework)
-        declared = known if known is not None else expectation
+        expected = op_check.case.expected(outcome.framework, outcome.regime, outcome.dtype)
+        declared = known if known is not None else (expected if expected.kind != "value" else None)
         keep = ("version", "kind", "expected_kind", "max_abs_err", "max_rel_err", "worst_ratio", "worst_at",
-                "tolerance", "message", "raw_error", "regime")
+                "tolerance", "message", "raw_error", "regime", "vs_eager")
         return cls(**_where(op_check, outcome.framework, outcome.dtype, outcome.device), **{k: o[k] for k in keep},
                    verdict="known" if known is not None and o["verdict"] == "fail" else o["verdict"],
                    why=declared.why if declared else "", link=declared.link if declared else "", composite=composite)

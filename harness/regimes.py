@@ -9,21 +9,27 @@
 - ``xla``: TensorFlow's ``tf.function(jit_compile=True)``. Elsewhere it is not a regime of its
   own (``jax.jit`` always compiles with XLA; torch compiles with Inductor), so it reads "n/a".
 
+Beside them, ``mixed`` labels the model cases run in mixed precision (``check.mixed``: float32 weights
+computing in float16/bfloat16 by ``torch.autocast``, a Keras policy or JAX casts); it is no ``--regimes``
+choice but runs wherever float16/bfloat16 are selected, because it only exists for models.
+
 A regime changes how a check runs, never what it is compared with: the same float64 reference,
 the same tolerance, and in a compiled regime also the framework's own eager answer.
 
 ``--regimes`` picks what a run covers (:func:`parse`): ``default`` runs every correctness case in
 every regime (eager in every dtype, compiled ones in float32) and the op sweep eager in float32 and
 float64, every op in reverse mode and ``suites.ops.DEEP_BY_DEFAULT`` in forward mode and second order
-too; ``all`` runs everything in every dtype; a list such as ``eager,compiled`` runs those regimes over
+too; ``all`` runs everything in every dtype, except that the op sweep compiles in float32 only (every
+dtype would take four times its ~20 minutes); a list such as ``eager,compiled`` runs those regimes over
 everything. ``--dtype`` given explicitly applies to every regime.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from harness.expectations import REGIMES, Expectation
+from harness.expectations import COMPLEX, LOW_PRECISION, REGIMES, Expectation, divergence
 
 #: why a framework has no such regime
 NOT_A_REGIME = {
@@ -44,6 +50,30 @@ KNOWN: tuple[Expectation, ...] = (
 )
 
 
+#: errors AutoGraph cannot re-raise as their own type from code ``tf.function`` traces: the user sees a
+#: StagingError (measured, TF 2.21: it rebuilds TF's OpErrors and the built-in errors of its own list)
+AUTOGRAPH_WRAPS = ("LookupError",)
+
+
+def traced(framework: str, regime: str, declared: Expectation | None) -> Expectation | None:
+    """A framework-wide declaration as ``regime`` shows it: TF's compiled regimes turn an error AutoGraph
+    cannot rebuild (:data:`AUTOGRAPH_WRAPS`) into ``error:StagingError``, with the reason kept."""
+    if (declared is None or framework != "tensorflow" or regime not in ("compiled", "xla")
+            or declared.kind.removeprefix("error:") not in AUTOGRAPH_WRAPS):
+        return declared
+    return dataclasses.replace(declared, kind="error:StagingError", fixable=False,
+                               why=f"{declared.why} (inside tf.function AutoGraph re-raises the "
+                                   f"{declared.kind.removeprefix('error:')} as StagingError)")
+
+
+#: an op sweep declaration for the ops that index with a NumPy array: under torch.compile, torch.func.jvp of a
+#: function that turns it into a tensor (``torch.from_numpy``) fails inside dynamo (measured, torch 2.13)
+TORCH_JVP_OF_NUMPY_INDEX = divergence(
+    ("torch",), "torch.compile around torch.func.jvp fails on an index array the function turns into a tensor "
+    "(torch.from_numpy): 'AssertionError: Guard failed on the same frame it was created. This is a bug'; pass "
+    "index tensors in as arguments", kind="error:AssertionError", modes=("fwd",), regimes=("compiled",))
+
+
 def supports(framework: str, regime: str) -> str | None:
     """``None`` where ``framework`` runs in ``regime``, else the reason it does not."""
     return NOT_A_REGIME.get((framework, regime))
@@ -62,6 +92,27 @@ class Selection:
     case_regimes: tuple[str, ...]
     op_regimes: tuple[str, ...]
     full: bool
+
+    def dtypes_for(self, dtypes: list[str], *, explicit: bool, kind: str | None, regime: str | None,
+                   is_complex: bool = False, only: frozenset[str] | None = None) -> list[str]:
+        """The dtypes one test item runs in, out of ``dtypes`` (``--dtype``; ``explicit`` where the user gave it).
+
+        ``kind``: ``"cases"`` (float16/bfloat16 always; complex dtypes for complex cases alone), ``"ops"``
+        (low precision in a full run or where asked for; never complex) or ``None`` (any other test: float32 and
+        float64); ``regime``: beyond eager, the cases compile in float32 (complex64) in the default run and the op
+        sweep always, unless ``--dtype`` is given; ``only``: a
+        test built for these dtypes alone (mixed precision), which runs them by default as the cases do.
+        """
+        low = kind == "cases" or only is not None or (kind == "ops" and (self.full or explicit))
+        chosen = [d for d in dtypes if (low or d not in LOW_PRECISION) and (kind == "cases" or d not in COMPLEX)]
+        if regime not in (None, "eager") and not explicit and (kind == "ops" or not self.full):
+            # the budget: a compiled check costs ~2 s under torch.compile here (Inductor builds C++), so compiled
+            # regimes run in float32 (complex64), the dtype models are compiled in: the cases in the default run,
+            # the op sweep always (every dtype would take four times the full sweep's ~20 minutes)
+            chosen = [d for d in chosen if d in ("float32", "complex64")]
+        if kind == "cases":
+            chosen = [d for d in chosen if (d in COMPLEX) == is_complex]
+        return [d for d in chosen if only is None or d in only]
 
     @property
     def label(self) -> str:

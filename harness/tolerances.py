@@ -27,24 +27,28 @@ class Tolerance:
     rtol: float
     atol: float
     floor: float = 0.0
+    #: the dtype's resolution at zero (its smallest subnormal): a true value below it rounds to 0 exactly
+    resolution: float = 0.0
 
     def allowance(self, ref: np.ndarray, err: np.ndarray, scale: float) -> np.ndarray:
         """The permitted absolute difference per entry of ``ref``."""
-        return self.rtol * np.abs(ref) + self.atol * max(scale, self.floor) + ERROR_FACTOR * err
+        return self.rtol * np.abs(ref) + self.atol * max(scale, self.floor) + ERROR_FACTOR * err + self.resolution
 
     def __str__(self) -> str:
         floor = f" (scale ≥ {self.floor:g})" if self.floor else ""
-        return f"rtol={self.rtol:g}, atol={self.atol:g}·scale{floor}"
+        resolution = f" + {self.resolution:.2g}" if self.resolution else ""
+        return f"rtol={self.rtol:g}, atol={self.atol:g}·scale{floor}{resolution}"
 
 
 #: dtype -> tolerance; float32 allows ~1000 ulps of accumulated error, float64 ~10⁹ ulps'
 #: headroom only because the reference itself is good to ~1e-12, not 1e-16. float16 and bfloat16 allow
 #: about 10 and 8 of their epsilons (2⁻¹⁰, 2⁻⁷): a case's gradient passes through 5-10 intermediates, each
 #: rounded to the dtype (inputs are rounded too, but the reference is taken at the rounded inputs). 3e-2
-#: for bfloat16 (4 eps) failed a three-matmul chain in TF and JAX at 1.16x (measured 2026-12-01)
+#: for bfloat16 (4 eps) failed a three-matmul chain in TF and JAX at 1.16x (measured 2026-12-01). Both also
+#: allow their smallest subnormal: sigmoid'(-30) = 9e-14 is exactly 0 in float16 (2⁻²⁴ ≈ 6e-8 is its least)
 TABLE: dict[str, Tolerance] = {
-    "float16": Tolerance(rtol=1e-2, atol=1e-2),
-    "bfloat16": Tolerance(rtol=6e-2, atol=6e-2),
+    "float16": Tolerance(rtol=1e-2, atol=1e-2, resolution=2.0 ** -24),
+    "bfloat16": Tolerance(rtol=6e-2, atol=6e-2, resolution=2.0 ** -133),
     "float32": Tolerance(rtol=1e-4, atol=1e-5),
     "float64": Tolerance(rtol=1e-7, atol=1e-9),
 }

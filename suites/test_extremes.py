@@ -130,7 +130,7 @@ def _declared_id(item) -> str:
 
 
 @over(DECLARED, args=("spec", "divergence", "framework", "dtype"), ids=_declared_id, group=extreme_group,
-      known_wrong=lambda item, framework, dtype, seed: item[1])
+      known_wrong=lambda item, framework, dtype, seed, regime: item[1])
 def test_extreme_declared(spec, divergence, framework, dtype, device):
     """Every point of a declared range is within tolerance: expected to fail, strictly."""
     result = swept(spec.key, framework, dtype, device)

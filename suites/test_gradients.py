@@ -1,16 +1,19 @@
 """Every registered case on every selected framework, dtype and regime, against the float64 reference,
 then the frameworks against each other. Ids read ``<category>/<case>-<framework>-<dtype>``, with
 ``-<regime>`` beyond eager (``-compiled``, ``-xla``); a compiled gradient is also compared with the same
-framework's eager one."""
+framework's eager one. The model cases also run in mixed precision (``test_mixed_precision``, regime ``mixed``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
+import numpy as np
 import pytest
 
 from harness import check
 from harness.cases import Case
+from harness.expectations import LOW_PRECISION
 from harness.frameworks.base import NotAvailable
 from harness.pytest_plugin import load_adapter, over
 from suites.cases import REGISTRY
@@ -64,3 +67,32 @@ def test_frameworks_agree(case, dtype, regime, device, grad_seed, selected_frame
     agreement = check.parity(case, results, dtype, device, regime)
     record(agreement)
     assert agreement.verdict == "pass", f"{case.id} ({dtype}, {regime}): {agreement.message}"
+
+
+MODELS = [case for case in REGISTRY if case.mode == "model"]
+
+
+@over(MODELS, frameworks=True, dtypes=LOW_PRECISION, group=lambda case: case.id)
+def test_mixed_precision(case, framework, dtype, device, grad_seed, record):
+    """The model with float32 weights computing in ``dtype`` by the framework's own mechanism
+    (``torch.autocast``, a Keras ``mixed_<dtype>`` policy, JAX casts), against the float32 model's reference
+    and the framework's float32 gradient; ids read ``models/<case>-<framework>-<dtype>`` under this test's name."""
+    adapter = load_adapter(framework, device)
+    try:
+        result = check.mixed(case, adapter, dtype, grad_seed)
+    except NotAvailable as exc:
+        record(dataclasses.replace(check.unavailable(case, adapter, dtype, str(exc)), regime=check.MIXED))
+        pytest.skip(f"n/a: {exc}")
+    full = checked(case, framework, "float32", device, grad_seed)
+    if not isinstance(full, NotAvailable):
+        result = check.against_eager(result, full)
+    record(result.outcome)
+    assert_outcome(result, case=case)
+    if isinstance(full, NotAvailable) or full.comparison is None or result.comparison is None:
+        return
+    # a policy the model ignores would pass the check above: mixed precision must change the gradient
+    low, f32 = result.comparison.got, full.comparison.got
+    moved = max(float(np.max(np.abs(low[k] - f32[k]) / (np.max(np.abs(f32[k])) + 1e-30))) for k in f32)
+    assert moved > 4 * np.finfo(np.float32).eps, (
+        f"{case.id} on {framework}: the {dtype} mixed-precision gradient equals the float32 one to {moved:.2g} "
+        f"(relative): the model did not compute in {dtype}")

@@ -39,8 +39,13 @@ def sweep_adapter(framework: str, device: str, regime: str = "eager"):
 
 def checked(op_check: OpCheck, framework: str, dtype: str, device: str, seed: int,
             regime: str = "eager") -> check.Result | NotAvailable:
-    """One check, or why the framework cannot run it; computed with the op's other samples in that mode."""
-    return checked_together(op_check.op, op_check.mode, framework, dtype, device, seed, regime)[op_check]
+    """One check, or why the framework cannot run it; computed with the op's other samples in that mode;
+    beyond eager, judged against the framework's eager values too (as the correctness cases are)."""
+    result = checked_together(op_check.op, op_check.mode, framework, dtype, device, seed, regime)[op_check]
+    if regime == "eager" or isinstance(result, NotAvailable):
+        return result
+    eager = checked_together(op_check.op, op_check.mode, framework, dtype, device, seed)[op_check]
+    return result if isinstance(eager, NotAvailable) else check.against_eager(result, eager)
 
 
 @functools.cache
@@ -50,7 +55,7 @@ def checked_together(op, mode: str, framework: str, dtype: str, device: str, see
     xdist worker (``--dist loadgroup``, grouped by op). A sample with a declared non-value kind or wrong
     values runs alone, so its own answer is what is judged."""
     mine = [c for c in CHECKS if c.op is op and c.mode == mode]
-    alone = [c for c in mine if c.expectation(framework) or c.known_wrong(framework, dtype, seed)]
+    alone = [c for c in mine if c.expectation(framework, regime) or c.known_wrong(framework, dtype, seed, regime)]
     together = [c for c in mine if c not in alone]
     adapter = sweep_adapter(framework, device, regime)
     results = {}
@@ -85,13 +90,13 @@ def op_group(op_check: OpCheck) -> str:
 
 
 @over(selected, args=("op_check",), frameworks=True, dtypes=True, regimes="ops", ids=op_id, group=op_group,
-      known_wrong=lambda c, framework, dtype, seed: c.known_wrong(framework, dtype, seed))
+      known_wrong=lambda c, framework, dtype, seed, regime: c.known_wrong(framework, dtype, seed, regime))
 def test_op(op_check, framework, dtype, regime, device, grad_seed, record):
     result = checked(op_check, framework, dtype, device, grad_seed, regime)
     if isinstance(result, NotAvailable):
         record(OpCheckRecord.unavailable(op_check, framework, dtype, device, str(result), regime))
         pytest.skip(f"n/a: {result}")
-    known = op_check.known_wrong(framework, dtype, grad_seed)
+    known = op_check.known_wrong(framework, dtype, grad_seed, regime)
     composite = sweep_adapter(framework, device, regime).xp.ops.composites.get(op_check.op.name, "")
     record(OpCheckRecord.checked(op_check, result.outcome, known, composite))
     o = result.outcome
@@ -104,7 +109,7 @@ def test_op(op_check, framework, dtype, regime, device, grad_seed, record):
 def test_op_frameworks_agree(op_check, dtype, regime, device, grad_seed, selected_frameworks, record):
     results = {}
     for name in selected_frameworks:
-        if op_check.known_wrong(name, dtype, grad_seed):
+        if op_check.known_wrong(name, dtype, grad_seed, regime):
             continue  # its disagreement is declared, and checked by test_op
         try:
             result = checked(op_check, name, dtype, device, grad_seed, regime)

@@ -59,3 +59,45 @@ def test_parity_flags_a_disagreement(adapter):
     assert check.parity(case, {"torch": good, "copy": good}, "float64", "cpu").verdict == "pass"
     disagreement = check.parity(case, {"torch": good, "copy": bad}, "float64", "cpu")
     assert disagreement.verdict == "fail" and "copy~torch" in disagreement.message
+
+
+@pytest.mark.parametrize("framework", ["tensorflow", "torch", "jax"])
+def test_mixed_precision_computes_in_the_low_dtype(adapter):
+    # the framework's mechanism really lowers the computation: its gradient is within bfloat16's tolerance
+    # of the float32 model's reference, and outside float32's (an ignored policy would pass the first alone)
+    case = REGISTRY["models/mlp-sequential"]
+    result = check.mixed(case, adapter, "bfloat16")
+    o = result.outcome
+    assert (o.verdict, o.regime, o.dtype, o.tolerance) == ("pass", "mixed", "bfloat16", str(check.for_dtype("bfloat16")))
+    as_float32 = comparison.compare(result.comparison.got, check.reference_for(case, 0), check.for_dtype("float32"))
+    assert as_float32.worst_ratio > 1
+
+
+def test_mixed_precision_is_for_models():
+    with pytest.raises(ValueError, match="mode='model'"):
+        check.mixed(REGISTRY["scalar/exp"], None, "float16")
+
+
+class _RaisingAdapter:
+    """Stands in for torch compiled: every HVP raises the double-backward error, and calls are counted."""
+
+    name, version, device = "torch", "test", "cpu"
+
+    def __init__(self, regime: str = "compiled"):
+        self.calls, self.regime = 0, regime
+
+    def hvp(self, *args, **kwargs):
+        self.calls += 1
+        raise RuntimeError("torch.compile with aot_autograd does not currently support double backward")
+
+
+def test_a_declared_error_of_the_joint_call_answers_every_declared_case_once():
+    cases = [Case(f"scalar/cube-{i}", lambda xp, x: xp.sum(x ** 3), {"x": source((2,))}, mode="hvp") for i in range(3)]
+    adapter = _RaisingAdapter()
+    results = check.run_many(cases, adapter, "float32")
+    assert adapter.calls == 1  # regimes.KNOWN declares it for torch compiled HVPs: no compilation per case
+    assert [(r.outcome.kind, r.outcome.verdict) for r in results] == [("error:RuntimeError", "pass")] * 3
+    undeclared = _RaisingAdapter("eager")
+    results = check.run_many(cases, undeclared, "float32")
+    assert undeclared.calls == 1 + 3 * 2  # not declared in eager: each case asked alone (and its fix), each fails
+    assert all(r.outcome.verdict == "fail" for r in results)

@@ -245,12 +245,16 @@ class Adapter(abc.ABC):
         framework does, and that error propagates.
         """
 
-    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
+                  compute: str | None = None) -> Grads:
         """Gradient of a model's loss w.r.t. its trainable weights, built the framework's way.
 
         ``model`` names the architecture (see ``harness.frameworks.models``); ``fn`` is the same
         loss in neutral math, for frameworks whose idiomatic model *is* a function (JAX).
         Weights arrive in Keras layout (kernel ``(in, out)``); adapters convert and convert back.
+        ``compute`` (``float16``/``bfloat16``): mixed precision by the framework's own mechanism — the
+        weights stay in their dtype (float32), the model computes in ``compute``, the loss against the
+        target ``t`` in the weights' dtype.
         """
         raise NotImplementedError(f"{self.name} has no model {model!r}")
 

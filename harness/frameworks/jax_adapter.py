@@ -169,7 +169,16 @@ class JaxAdapter(Adapter):
         grads = self._compiled(pulled)(primals)
         return {name: self._grads(g_i, sources) for name, g_i in zip(names, grads)}
 
-    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
+                  compute: str | None = None) -> Grads:
         # a JAX model is a pure function of a dict of parameters: the neutral loss is the idiom
+        if compute:
+            # JAX has no autocast: mixed precision is explicit casts (as jmp does): weights and inputs to
+            # ``compute``, the target left as is, so ``prediction - t`` and the loss run in float32
+            low = getattr(jnp, compute)
+            loss = fn
+
+            def fn(xp, **tensors):
+                return loss(xp, **{n: v if n == "t" else v.astype(low) for n, v in tensors.items()})
         g, params = self._bind(fn, inputs, sources)
         return self._grads(self._compiled(jax.grad(g))(params), sources)

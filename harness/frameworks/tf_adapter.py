@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed, native_stderr_quiet
+from harness.frameworks.base import (Adapter, Arrays, DeviceUnavailable, Grads, Namespace, NotAvailable, Timed,
+                                     native_stderr_quiet)
 from harness.trees import leaves, paths
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's own log threshold, for what it logs after loading
@@ -101,7 +102,17 @@ class TensorFlowAdapter(Adapter):
         (variables are created outside it and captured, as ``tf.function`` requires)."""
         if self.regime == "eager":
             return compute()
-        return tf.function(compute, jit_compile=self.regime == "xla")()
+        try:
+            return tf.function(compute, jit_compile=self.regime == "xla")()
+        except Exception as exc:
+            # AutoGraph re-raises an error from traced code as StagingError where it cannot rebuild its type:
+            # the vocabulary's "no such op" is the harness's own, so it is found and raised as itself
+            cause = exc.__context__
+            while cause is not None and not isinstance(cause, NotAvailable):
+                cause = cause.__context__
+            if cause is not None:
+                raise cause from None
+            raise
 
     @property
     def xp(self) -> Namespace:
@@ -257,19 +268,22 @@ class TensorFlowAdapter(Adapter):
             raw = self._run(compute)
         return {name: self._grads(grads, sources) for name, grads in zip(names, raw)}
 
-    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
+                  compute: str | None = None) -> Grads:
         from harness.frameworks.tf_models import build
 
+        weights = str(inputs["x"].dtype)
         with self._placed():
-            net, variable_of = build(model, inputs, dtype=str(inputs["x"].dtype))
+            # mixed precision: a Keras dtype policy (``mixed_float16``: float32 variables, float16 compute)
+            net, variable_of = build(model, inputs, dtype=f"mixed_{compute}" if compute else weights)
             x, t = tf.constant(inputs["x"]), tf.constant(inputs["t"])
 
-            def compute():
+            def step():
                 with tf.GradientTape() as tape:
-                    loss = tf.reduce_mean((net(x) - t) ** 2)
+                    loss = tf.reduce_mean((tf.cast(net(x), weights) - t) ** 2)
                 # ask for the model's own trainable_variables, as a training loop does, then name them
                 return tape.gradient(loss, net.trainable_variables)
-            raw = self._run(compute)
+            raw = self._run(step)
         by_id = {id(v): g for v, g in zip(net.trainable_variables, raw)}
         missing = [n for n in sources if id(variable_of[n]) not in by_id]
         if missing:

@@ -2,7 +2,8 @@
 
 Each builder returns the model and, per harness weight name, the Keras variable that holds it.
 Keras casts inputs to the layer dtype (float32 by default), so every layer is built with the
-dtype of the weights.
+dtype of the weights, or with a mixed-precision policy (``mixed_float16``: float32 variables,
+float16 computation; Keras casts inputs and, inside ``call``, variables to the compute dtype).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class TwoLayerMLP(keras.Model):
     def __init__(self, weights: dict[str, np.ndarray], dtype: str):
         super().__init__(dtype=dtype)
         for name in ("w1", "b1", "w2", "b2"):
-            var = self.add_weight(shape=weights[name].shape, initializer="zeros", dtype=dtype, name=name)
+            var = self.add_weight(shape=weights[name].shape, initializer="zeros", dtype=self.variable_dtype, name=name)
             var.assign(weights[name])
             setattr(self, name, var)
 

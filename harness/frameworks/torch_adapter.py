@@ -142,9 +142,21 @@ class TorchAdapter(Adapter):
 
     def jvp(self, f: Callable, inputs: Arrays, tangents: Arrays) -> list[np.ndarray]:
         names = list(tangents)
-        g = self._positional(f, inputs, names)
-        _, out_tangents = torch.func.jvp(g, tuple(self.tensor(inputs[n]) for n in names),
-                                         tuple(self.tensor(tangents[n]) for n in names))
+        consts = {n: self.tensor(v) for n, v in inputs.items() if n not in names}
+
+        def push(primals, tangents, consts):
+            # the constants are arguments, not closed over: dynamo's guard on a closed-over integer tensor
+            # fails inside torch.func.jvp ("Guard failed on the same frame it was created", torch 2.13)
+            g = lambda *args: tuple(leaves(f(self.xp, **consts, **dict(zip(names, args)))))  # noqa: E731
+            return torch.func.jvp(g, primals, tangents)[1]
+        if self.regime == "compiled":
+            # compiled forward mode is the transformation under torch.compile (as jax.jit(jax.jvp(...))):
+            # torch.func.jvp *of* a compiled function captures no graph (it runs eagerly), and a
+            # forward-AD dual tensor passed through a compiled function loses its tangent (measured, torch 2.13)
+            torch._dynamo.reset()
+            push = torch.compile(push)
+        out_tangents = push(tuple(self.tensor(inputs[n]) for n in names), tuple(self.tensor(tangents[n]) for n in names),
+                            consts)
         return [self.numpy(t) for t in out_tangents]
 
     def jacobian(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
@@ -181,7 +193,8 @@ class TorchAdapter(Adapter):
             result[name] = self._grads(raw, sources)
         return result
 
-    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str]) -> Grads:
+    def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
+                  compute: str | None = None) -> Grads:
         from harness.frameworks.torch_models import build
 
         dtype = getattr(torch, str(inputs["x"].dtype))
@@ -191,7 +204,10 @@ class TorchAdapter(Adapter):
         if self.regime == "compiled":
             torch._dynamo.reset()
         forward = torch.compile(module) if self.regime == "compiled" else module
-        loss = torch.mean((forward(x) - t) ** 2)
+        # mixed precision: autocast around the forward only (as its docs say), the loss in the weights' dtype
+        with torch.autocast(self._device.type, dtype=getattr(torch, compute or "float32"), enabled=bool(compute)):
+            prediction = forward(x)
+        loss = torch.mean((prediction.to(dtype) - t) ** 2)
         loss.backward()
         params = dict(module.named_parameters())
         grads: Grads = {}

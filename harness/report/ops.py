@@ -142,15 +142,22 @@ def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, 
 def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -> list[tuple[str, str]]:
     """(what was found, in Markdown; the pytest command that reproduces it), for every disagreement."""
     found = []
-    odd_kinds = checks[(checks["verdict"] != "n/a") & checks["kind"].notna()
-                       & (checks["kind"] != "value")].drop_duplicates(["op", "framework", "kind", "mode"])
-    for r in odd_kinds.itertuples():
-        found.append((f"**{r.op}** ({r.mode}, {r.framework}): the raw result is `{r.kind}` where a gradient value is "
+    odd = checks[(checks["verdict"] != "n/a") & checks["kind"].notna() & (checks["kind"] != "value")].copy()
+    odd["regime"] = odd["regime"].astype(object).fillna("eager") if "regime" in odd else "eager"
+    odd["why"] = odd["why"].fillna("")
+    # one line per reason: a regime-wide one (torch.compile's double backward) concerns every op at once
+    for _, group in odd.drop_duplicates(["op", "framework", "kind", "mode", "regime"]).groupby(
+            ["framework", "kind", "mode", "regime", "why"], sort=False):
+        r = next(group.itertuples())
+        where = f"{r.mode}, {r.framework}" + ("" if r.regime == "eager" else f", {r.regime}")
+        ops = group["op"].tolist()
+        named = f"**{r.op}**" if len(ops) == 1 else f"**{len(ops)} ops** ({', '.join(ops[:8])}{', …' if len(ops) > 8 else ''})"
+        found.append((f"{named} ({where}): the raw result is `{r.kind}` where a gradient value is "
                       f"due{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}.",
                       _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}{_shown(r)}')))
     for r in checks[checks["verdict"].isin(["known", "fail"])].itertuples():
         label = "known" if r.verdict == "known" else "**unexplained**"
-        found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}), {label}: {r.message}"
+        found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}{_shown(r).replace('-', ', ')}), {label}: {r.message}"
                       f"{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}. Inputs: {r.inputs}.",
                       _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}{_shown(r)}')))
     for r in par[par["verdict"] == "fail"].itertuples() if not par.empty else []:

@@ -1,8 +1,8 @@
 """The op sweep's table: every op, by family, in declaration order (names are unique across it)."""
 
-from suites.ops import binary, linalg, nn, reductions, shape, unary
+from suites.ops import binary, linalg, low_precision, nn, reductions, shape, unary
 
-TABLE = [op for module in (unary, binary, reductions, linalg, shape, nn) for op in module.OPS]
+TABLE = [low_precision.with_found(op) for module in (unary, binary, reductions, linalg, shape, nn) for op in module.OPS]
 
 _names = [op.name for op in TABLE]
 if len(set(_names)) != len(_names):
@@ -11,9 +11,11 @@ if len(set(_names)) != len(_names):
 
 def _deep_by_default(op) -> bool:
     """Whether the default run checks ``op`` beyond reverse mode: where a declaration concerns its forward
-    mode or second order (so every declared divergence stays checked), or it is its family's first op."""
-    declared = op.tolerances or any(not d.convention and d.value is None and (not d.modes or {"fwd", "order2"} & set(d.modes))
-                                    for d in op.divergences)
+    mode or second order eagerly in float32/float64 (so every declared divergence the default run can meet
+    stays checked), or it is its family's first op."""
+    declared = op.tolerances or any(not d.convention and d.value is None and d.applies(regime="eager")
+                                    and (not d.dtypes or {"float32", "float64"} & set(d.dtypes))
+                                    and (not d.modes or {"fwd", "order2"} & set(d.modes)) for d in op.divergences)
     return bool(declared) or op is next(o for o in TABLE if o.family == op.family)
 
 

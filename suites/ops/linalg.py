@@ -40,7 +40,10 @@ OPS = [
            sample("broadcast", a=source((B, M, S)), b=source((S, M))),
            sample("vector-matrix", a=source((S,)), b=source((S, M))), divergences=[
                divergence((TF,), "tf.linalg.matmul needs rank >= 2 (NumPy, torch and JAX promote a vector)",
-                          kind="error:InvalidArgumentError", samples=("vector-matrix",))]),
+                          kind="error:InvalidArgumentError", samples=("vector-matrix",), regimes=("eager",)),
+               divergence((TF,), "tf.linalg.matmul needs rank >= 2; traced, the shape check fails at trace time "
+                          "(ValueError) instead of at run time", kind="error:ValueError", samples=("vector-matrix",),
+                          regimes=("compiled", "xla"))]),
     linalg("einsum", sample("matmul", a=source((M, S)), b=source((S, M)), kwargs={"spec": "ij,jk->ik"}),
            sample("inner", a=source((M, S)), b=source((M, S)), kwargs={"spec": "ij,ij->"}),
            sample("batched-transpose", a=source((B, M, S)), b=source((B, M, S)), kwargs={"spec": "bij,bkj->bik"}),
@@ -53,8 +56,15 @@ OPS = [
                    "(the gradient, the adjugate, exists)", kind="error:InvalidArgumentError", samples=("singular",)),
         divergence((TORCH,), "torch answers a zero gradient at a singular matrix where the adjugate is not zero "
                    "(rank n-1: adj has rank 1); JAX gets it right", wrong=True, samples=("singular",),
-                   modes=("rev", "fwd"))]),
-    linalg("logabsdet", *square()),
+                   modes=("rev", "fwd")),
+        divergence((TF,), "XLA on CPU has no MatrixDeterminant kernel ('Detected unsupported operations'): "
+                   "jit_compile=True raises; eager and tf.function work", kind="error:InvalidArgumentError",
+                   regimes=("xla",))]),
+    linalg("logabsdet", *square(), divergences=[
+        divergence((TF,), "XLA on CPU has no LogMatrixDeterminant kernel ('Detected unsupported operations'): "
+                   "jit_compile=True raises in reverse mode and second order (forward mode never calls it); eager "
+                   "and tf.function work", kind="error:InvalidArgumentError", modes=("rev", "order2"),
+                   regimes=("xla",))]),
     linalg("cholesky", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
            call=symmetric("cholesky")),
     linalg("qr", sample("square", a=source((M, M), invertible())), sample("tall", a=source((S, M))),
@@ -79,13 +89,26 @@ OPS = [
            sample("spectral", a=source((M, S)), kwargs={"ord": 2}),
            sample("max-col-sum", a=source(given([[1.0, -2.0], [0.5, 3.0]])), kwargs={"ord": 1}, second_order=False),
            sample("max-row-sum", a=source(given([[1.0, -2.0], [0.5, 3.0]])), kwargs={"ord": np.inf},
-                  second_order=False)),
-    linalg("matrix_exp", sample("square", a=source((M, M), normal())), sample("batched", a=source((B, M, M), normal()))),
+                  second_order=False), divergences=[
+        divergence((TF,), "tf.norm(ord=2) of a matrix transposes by a computed permutation (ListDiff): XLA needs it "
+                   "constant ('must be a compile-time constant')", kind="error:InvalidArgumentError",
+                   samples=("spectral",), modes=("rev", "fwd"), regimes=("xla",)),
+        divergence((TF,), "traced, tf.norm(ord=2)'s computed permutation leaves the SVD input's inner shape unknown, and "
+                   "the SVD gradient refuses it: 'SVD gradient has not been implemented for input with unknown inner "
+                   "matrix shape' (eager works)", kind="error:NotImplementedError", samples=("spectral",),
+                   modes=("order2",), regimes=("compiled", "xla"))]),
+    linalg("matrix_exp", sample("square", a=source((M, M), normal())), sample("batched", a=source((B, M, M), normal())),
+           divergences=[divergence((TF,), "tf.linalg.expm builds a TensorArray without a fixed size: XLA refuses "
+                                   "it ('XLA compilation requires a fixed tensor list size')",
+                                   kind="error:InvalidArgumentError", regimes=("xla",))]),
     linalg("outer", sample("vectors", a=source((M,)), b=source((S,)))),
     linalg("tensordot", sample("axes-1", a=source((M, S)), b=source((S, M)), kwargs={"axes": 1}),
            sample("axes-2", a=source((B, M, S)), b=source((M, S, B)), kwargs={"axes": ([1, 2], [0, 1])})),
     linalg("cross", sample("rows", a=source((M, 3)), b=source((M, 3))), sample("vectors", a=source((3,)), b=source((3,)))),
-    linalg("lstsq", sample("tall", a=source((S, M)), b=source((S, 2)))),
+    linalg("lstsq", sample("tall", a=source((S, M)), b=source((S, 2))), divergences=[
+        divergence((TORCH,), "torch.compile graph-breaks on torch.linalg.lstsq and runs it uncompiled, so its second "
+                   "derivative works where a compiled backward's would not", kind="value", modes=("order2",),
+                   regimes=("compiled",))]),
     linalg("diagonal", sample("square", a=source((M, M))), sample("batched", a=source((B, M, S))), order=1),
     linalg("matrix_power", sample("cube", a=source((M, M)), kwargs={"n": 3}),
            sample("inverse-square", a=source((M, M), invertible()), kwargs={"n": -2})),

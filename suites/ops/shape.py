@@ -6,7 +6,8 @@ import numpy as np
 from harness.cases import source
 from harness.expectations import divergence
 from harness.optable import B, M, S, Op, given, sample
-from harness.frameworks.registry import TORCH
+from harness.frameworks.registry import TF, TORCH
+from harness.regimes import TORCH_JVP_OF_NUMPY_INDEX
 
 TIES = [[1.0, 3.0, 3.0, 2.0]]
 #: values 0.5 apart in shuffled order: no near-ties for a finite difference to cross
@@ -48,14 +49,23 @@ OPS = [
           sample("negative-step", x=source((S, M)), kwargs={"index": (slice(None, None, -2),)}), call=slicing,
           divergences=[divergence((TORCH,), "torch tensors take no negative slice step ('step must be greater "
                                   "than zero'); torch.flip is the idiom", kind="error:ValueError",
-                                  samples=("negative-step",))]),
+                                  samples=("negative-step",), regimes=("eager",)),
+                       divergence((TORCH,), "torch tensors take no negative slice step; traced by dynamo, the "
+                                  "ValueError arrives as TorchRuntimeError", kind="error:TorchRuntimeError",
+                                  samples=("negative-step",), regimes=("compiled",))]),
     shape("gather", sample("repeated-rows", x=source((S, M)), kwargs={"indices": np.array([4, 0, 0, 2]), "axis": 0}),
-          sample("columns", x=source((M, S)), kwargs={"indices": np.array([2, 0]), "axis": 1})),
+          sample("columns", x=source((M, S)), kwargs={"indices": np.array([2, 0]), "axis": 1}),
+          divergences=[TORCH_JVP_OF_NUMPY_INDEX]),
     shape("take_along_axis", sample("rows", x=source((M, S)), kwargs={"indices": np.array([[0, 4], [1, 1], [3, 2]]),
-                                                                      "axis": -1})),
-    shape("scatter", sample("rows", x=source((S, M)), updates=source((2, M)), kwargs={"indices": np.array([1, 3])})),
+                                                                      "axis": -1}),
+          divergences=[TORCH_JVP_OF_NUMPY_INDEX,
+                       divergence((TF,), "under XLA, tf.experimental.numpy.take_along_axis fails to compile: "
+                                  "'0 is duplicated in the input' (eager and tf.function are right)",
+                                  kind="error:InvalidArgumentError", regimes=("xla",), modes=("rev", "fwd"))]),
+    shape("scatter", sample("rows", x=source((S, M)), updates=source((2, M)), kwargs={"indices": np.array([1, 3])}),
+          divergences=[TORCH_JVP_OF_NUMPY_INDEX]),
     shape("index_add", sample("repeated-rows", x=source((S, M)), updates=source((3, M)),
-                              kwargs={"indices": np.array([1, 3, 1])})),
+                              kwargs={"indices": np.array([1, 3, 1])}), divergences=[TORCH_JVP_OF_NUMPY_INDEX]),
     shape("pad", sample("constant", x=source((M, S)), kwargs={"widths": ((1, 0), (2, 1)), "mode": "constant"}),
           sample("reflect", x=source((M, S)), kwargs={"widths": ((0, 0), (1, 2)), "mode": "reflect"})),
     shape("tile", sample("rows", x=source((M, S)), kwargs={"reps": (2, 1)}),
@@ -68,7 +78,8 @@ OPS = [
           sample("rows-back", x=source((M, S)), kwargs={"shift": -1, "axis": 0})),
     shape("where", sample("matrix", x=source((M, S)), y=source((M, S)),
                           kwargs={"cond": np.arange(M * S).reshape(M, S) % 3 == 0}),
-          sample("broadcast", x=source((M, S)), y=source((S,)), kwargs={"cond": np.arange(S) % 2 == 0}), call=where),
+          sample("broadcast", x=source((M, S)), y=source((S,)), kwargs={"cond": np.arange(S) % 2 == 0}), call=where,
+          divergences=[TORCH_JVP_OF_NUMPY_INDEX]),
     shape("sort", sample("rows", x=source(given(DISTINCT[:15].reshape(M, S))), kwargs={"axis": -1}),
           sample("columns", x=source((M, S)), kwargs={"axis": 0}),
           sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)),

@@ -78,7 +78,10 @@ OPS = [
     unary("erf", hard=[-6.0, 1e-6, 6.0]),
     unary("erfc", hard=[-6.0, 1e-6, 6.0]),
     unary("erfinv", uniform(-0.9, 0.9), hard=[-0.999, 0.0, 0.999]),
-    unary("ndtri", uniform(0.05, 0.95), hard=[1e-6, 0.999], order=1),
+    unary("ndtri", uniform(0.05, 0.95), hard=[1e-6, 0.999], order=1, divergences=[
+        divergence((TF,), "under XLA, TF's float32 ndtri gradient is 1.3% off at p = 1e-6 (the inverse normal's tail: "
+                   "XLA's own ndtri approximation; eager and tf.function are right)", wrong=True, samples=("hard",),
+                   regimes=("xla",), dtypes=("float32",))]),
     unary("lgamma", uniform(0.5, 5.0), hard=[-2.5, -0.5, 1e-3]),
     unary("digamma", uniform(0.5, 5.0), hard=[-2.5, -0.5, 1e-3]),
     unary("trigamma", uniform(0.5, 5.0), hard=[0.01, 0.1]),

@@ -158,3 +158,12 @@ def default_gelu():
     """JAX's GELU as called with no arguments (approximate=True: the tanh form)."""
     jax, _ = with_x64()
     return jax.nn.gelu
+
+
+def forward_through_compiled():
+    """The forward-mode derivative of sin(x)·x at ``workflows.X`` along ones, the function jitted."""
+    jax, jnp = with_x64()
+    from suites.semantics import workflows
+
+    x = jnp.asarray(workflows.X)
+    return jax.jvp(jax.jit(lambda y: jnp.sin(y) * y), (x,), (jnp.ones_like(x),))[1]

@@ -355,3 +355,16 @@ def default_gelu():
     import tensorflow as tf
 
     return tf.nn.gelu
+
+
+def forward_through_compiled():
+    """The forward-mode derivative of sin(x)·x at ``workflows.X`` along ones, the function a ``tf.function``."""
+    import tensorflow as tf
+
+    from suites.semantics import workflows
+
+    compiled = tf.function(lambda y: tf.sin(y) * y)
+    x = tf.constant(workflows.X)
+    with tf.autodiff.ForwardAccumulator(x, tf.ones_like(x)) as acc:
+        out = compiled(x)
+    return acc.jvp(out)

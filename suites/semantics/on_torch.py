@@ -308,3 +308,23 @@ def default_gelu():
     import torch
 
     return torch.nn.functional.gelu
+
+
+def forward_through_compiled(fix: bool = False):
+    """The forward-mode derivative (tangent along ones) of sin(x)·x at ``workflows.X``, the function under
+    ``torch.compile``: raw, a forward-AD dual tensor passed through it; fixed, the JVP itself compiled."""
+    import torch
+    import torch._dynamo
+    import torch.autograd.forward_ad as fwAD
+
+    from suites.semantics import workflows
+
+    torch._dynamo.reset()
+    x = torch.tensor(workflows.X)
+    t = torch.ones_like(x)
+    if fix:
+        push = torch.compile(lambda x, t: torch.func.jvp(lambda y: torch.sin(y) * y, (x,), (t,))[1])
+        return push(x, t)
+    compiled = torch.compile(lambda y: torch.sin(y) * y)
+    with fwAD.dual_level():
+        return fwAD.unpack_dual(compiled(fwAD.make_dual(x, t))).tangent

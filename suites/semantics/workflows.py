@@ -1,5 +1,6 @@
 """Pitfalls of everyday workflows: inference modes, second derivatives, values taken out as Python
-numbers, dtype conversions of sources, several targets at once, lazily built models."""
+numbers, dtype conversions of sources, several targets at once, lazily built models, forward mode
+through a compiled function."""
 
 from __future__ import annotations
 
@@ -89,4 +90,17 @@ BEHAVIOURS = [
         "jax": na("parameters are explicit arguments")},
         {"tensorflow": TF_RAW.keras_lazy}, fix="model.build(input_shape) or call the model once first",
         fixed={"tensorflow": lambda: TF_RAW.keras_lazy(True)}, reference=lambda: reference_grad(dense_loss, K)),
+    Behaviour("compiled/forward-mode-through-compiled", "forward mode (a JVP) through a compiled function", {
+        "tensorflow": Expectation("value", "a ForwardAccumulator watches through a tf.function call"),
+        "torch": Expectation("none", "a forward-AD dual tensor passed through a torch.compile'd function comes back "
+                             "without a tangent (unpack_dual(...).tangent is None), silently; and torch.func.jvp "
+                             "of a compiled function runs it uncompiled (dynamo captures no graph; measured, torch "
+                             "2.13)"),
+        "jax": Expectation("value", "jax.jvp of a jitted function: jit and jvp compose")},
+        {"tensorflow": TF_RAW.forward_through_compiled, "torch": TORCH_RAW.forward_through_compiled,
+         "jax": JAX_RAW.forward_through_compiled},
+        fix="torch: compile the transformation, torch.compile(lambda x, t: torch.func.jvp(f, (x,), (t,)))",
+        fixed={"tensorflow": TF_RAW.forward_through_compiled,
+               "torch": lambda: TORCH_RAW.forward_through_compiled(True), "jax": JAX_RAW.forward_through_compiled},
+        reference=lambda: reference_grad(lambda v: np.sin(v) * v, X)),
 ]
