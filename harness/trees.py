@@ -40,3 +40,17 @@ def rebuild(tree: Any, new_leaves: list[Any]) -> Any:
         return next(it)
 
     return walk(tree)
+
+
+def keys(tree: Any) -> list[tuple]:
+    """The key path of each leaf, same order as :func:`leaves` (``("w", 2)`` for ``tree["w"][2]``)."""
+    if isinstance(tree, dict):
+        return [(key, *rest) for key in sorted(tree) for rest in keys(tree[key])]
+    if isinstance(tree, (list, tuple)):
+        return [(i, *rest) for i, item in enumerate(tree) for rest in keys(item)]
+    return [()]
+
+
+def python_path(root: str, key_path: tuple) -> str:
+    """A key path as the Python expression that reaches the leaf: ``args['w'][2]``."""
+    return root + "".join(f"[{key!r}]" for key in key_path)

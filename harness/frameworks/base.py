@@ -232,8 +232,13 @@ class Adapter(abc.ABC):
         """The full Jacobian of a single-array output, as ``(output.size, source.size)`` each."""
 
     @abc.abstractmethod
-    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
-        """Second order: the Hessian of the scalar output times ``tangents`` (keys = sources)."""
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False,
+            outer: str = "rev") -> Grads:
+        """Second order: the Hessian of the scalar output times ``tangents`` (keys = sources).
+
+        ``outer``: ``"rev"`` (reverse-over-reverse) or ``"fwd"`` (forward-over-reverse); each adapter's
+        default is its framework's idiom (JAX: forward-over-reverse, as its cookbook recommends).
+        """
 
     @abc.abstractmethod
     def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,

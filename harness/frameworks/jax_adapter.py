@@ -147,11 +147,17 @@ class JaxAdapter(Adapter):
         jac = self._compiled(jax.jacrev(lambda srcs: leaves(g(srcs))[0]))(primals)
         return {n: self.numpy(jac[n]).reshape(-1, inputs[n].size) for n in sources}
 
-    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False,
+            outer: str = "fwd") -> Grads:
         g, primals = self._bind(f, inputs, list(tangents))
         scalar = lambda srcs: leaves(g(srcs))[0]  # noqa: E731
-        # forward-over-reverse, the HVP the JAX autodiff cookbook recommends
-        hvp = self._compiled(lambda primals, tangents: jax.jvp(jax.grad(scalar), (primals,), (tangents,))[1])
+        if outer == "rev":  # reverse-over-reverse: the gradient of <grad, tangent>
+            def product(primals, tangents):
+                inner = lambda p: sum(jnp.vdot(a, tangents[n]) for n, a in jax.grad(scalar)(p).items())  # noqa: E731
+                return jax.grad(inner)(primals)
+            hvp = self._compiled(product)
+        else:  # forward-over-reverse, the HVP the JAX autodiff cookbook recommends
+            hvp = self._compiled(lambda primals, tangents: jax.jvp(jax.grad(scalar), (primals,), (tangents,))[1])
         return self._grads(hvp(primals, {n: self.tensor(t) for n, t in tangents.items()}), list(tangents))
 
     def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,

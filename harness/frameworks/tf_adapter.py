@@ -236,21 +236,29 @@ class TensorFlowAdapter(Adapter):
         return {n: None if j is None else self.numpy(j).reshape(-1, inputs[n].size)
                 for n, j in zip(sources, raw)}
 
-    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False,
+            outer: str = "rev") -> Grads:
         sources = list(tangents)
         consts, variables = self._split(inputs, sources)
         srcs = [variables[s] for s in sources]
 
+        def forward_over_reverse():
+            with tf.autodiff.ForwardAccumulator(srcs, [tf.constant(tangents[s]) for s in sources]) as acc:
+                with tf.GradientTape() as tape:
+                    (out,) = leaves(f(self.xp, **consts, **variables))
+                grads = tape.gradient(out, srcs, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            return [acc.jvp(g, unconnected_gradients=tf.UnconnectedGradients.ZERO) for g in grads]
+
         def compute():
-            with tf.GradientTape() as outer:
+            with tf.GradientTape() as outer_tape:
                 with tf.GradientTape() as inner:
                     (out,) = leaves(f(self.xp, **consts, **variables))
                 grads = inner.gradient(out, srcs, unconnected_gradients=_unconnected(zero_unconnected))
                 dot = tf.add_n([tf.reduce_sum(g * tangents[s]) for s, g in zip(sources, grads) if g is not None]
                                or [tf.constant(0, out.dtype)])
-            return outer.gradient(dot, srcs, unconnected_gradients=_unconnected(zero_unconnected))
+            return outer_tape.gradient(dot, srcs, unconnected_gradients=_unconnected(zero_unconnected))
         with self._placed():
-            return self._grads(self._run(compute), sources)
+            return self._grads(self._run(forward_over_reverse if outer == "fwd" else compute), sources)
 
     def per_target(self, f: Callable, inputs: Arrays, sources: Sequence[str], *,
                    persistent: bool = True, zero_unconnected: bool = False) -> dict[str, Grads]:

@@ -166,8 +166,15 @@ class TorchAdapter(Adapter):
             *(self.tensor(inputs[n]) for n in sources))
         return {n: self.numpy(j).reshape(-1, inputs[n].size) for n, j in zip(sources, jac)}
 
-    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False) -> Grads:
+    def hvp(self, f: Callable, inputs: Arrays, tangents: Arrays, *, zero_unconnected: bool = False,
+            outer: str = "rev") -> Grads:
         sources = list(tangents)
+        if outer == "fwd":  # forward-over-reverse: torch.func.jvp of torch.func.grad
+            g = self._positional(f, inputs, sources)
+            grad = torch.func.grad(lambda *a: g(*a)[0], argnums=tuple(range(len(sources))))
+            _, second = torch.func.jvp(grad, tuple(self.tensor(inputs[n]) for n in sources),
+                                       tuple(self.tensor(tangents[n]) for n in sources))
+            return self._grads(second, sources)
         tensors = self._tensors(inputs, sources)
         (out,) = leaves(self._call(f)(**tensors))
         srcs = [tensors[s] for s in sources]
