@@ -5,9 +5,11 @@
                                                 machines merge into one comparison
   python -m harness compare A.json B.json [--threshold median:10%]
   python -m harness env                         machine, Python, package versions (JSON)
+  python -m harness check mod:fn --framework torch --arg x=3,4   check your function's gradient
 
 Errors (a missing or corrupt results file, an unknown workload, a GPU asked for and absent) are
-one line on stderr naming the fix, exit 2. ``compare`` exits 1 when something got slower.
+one line on stderr naming the fix, exit 2. ``compare`` exits 1 when something got slower, ``check``
+when the gradient is wrong.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import env, frameworks
+from harness import env, frameworks, gradcheck_cli
 from harness.report import bench, compare, html, kinds, store
 
 
@@ -135,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--out", default=str(Path(__file__).parent / "data" / "exact_derivatives.csv.gz"))
     ex.add_argument("--workers", type=int, default=2)
     ex.set_defaults(run=_exact)
+    gradcheck_cli.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -212,6 +212,44 @@ def grad_seed(request: pytest.FixtureRequest) -> int:
     return request.config.getoption("--grad-seed")
 
 
+class GradcheckAssertion:
+    """:func:`harness.gradcheck` (called) and :func:`harness.gradcheck_model` (``.model``) as assertions: a wrong
+    derivative fails the test with the checker's message and none of the harness's traceback."""
+
+    def __init__(self, seed: int, device: str):
+        self.seed, self.device = seed, device
+
+    def _checked(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        from harness.gradcheck import GradientMismatch
+
+        kwargs.setdefault("seed", self.seed)
+        kwargs.setdefault("device", self.device)
+        try:
+            return check(*args, **kwargs)
+        except GradientMismatch as exc:
+            pytest.fail(str(exc), pytrace=False)
+
+    def __call__(self, fn: Callable[..., Any], args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        from harness.gradcheck import gradcheck
+
+        return self._checked(gradcheck, fn, args, **kwargs)
+
+    def model(self, model: Any, inputs: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        from harness.gradcheck import gradcheck_model
+
+        return self._checked(gradcheck_model, model, inputs, **kwargs)
+
+
+@pytest.fixture
+def gradcheck(request: pytest.FixtureRequest) -> GradcheckAssertion:
+    """``gradcheck(fn, args, framework="torch")`` in a user's own test: fails the test on a wrong derivative;
+    ``--grad-seed`` and ``--device`` are its defaults. ``gradcheck.model(net, x, framework=...)`` for a model."""
+    return GradcheckAssertion(request.config.getoption("--grad-seed"), request.config.getoption("--device"))
+
+
 @pytest.fixture
 def adapter(framework: str, device: str) -> frameworks.Adapter:
     """The framework's adapter on ``--device``; skips with the reason where it is not here."""
