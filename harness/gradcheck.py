@@ -334,14 +334,18 @@ class _Check:
 
     def judge(self, label: str, got: dict, ref: dict[str, reference.Estimate], weight_floor: float) -> None:
         result = compare(got, ref, self.tol)
+        # the guarantee: an error confined to one Jacobian entry moves one compared entry by at least
+        # weight_floor times itself, and is caught once that exceeds the entry's allowance
+        full = [key for key, est in ref.items() if est.directions is None]
+        scale = max((float(np.max(np.abs(ref[k].value), initial=0.0)) for k in full), default=0.0)
+        widest = max((float(np.max(result.allowance[k], initial=0.0)) for k in full), default=0.0)
+        single = widest / weight_floor / scale if scale else float("inf")
         for key, est in ref.items():
             allowance, value = result.allowance[key], result.got[key]
             diff = np.abs(value - est.value)
             over = diff > allowance
             self.total += value.size
-            scale = float(np.max(np.abs(est.value), initial=0.0))
             if est.directions is None:
-                single = float(np.max(allowance, initial=0.0)) / weight_floor / scale if scale else float("inf")
                 part = DetectionPower(entries=value.size, single_entry=single)
             else:
                 size = est.directions.shape[1]

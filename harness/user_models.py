@@ -64,26 +64,67 @@ def for_keras(model: Any, inputs: tuple) -> ModelFunction:
     others = list(model.non_trainable_variables)
     layers = list(model._flatten_layers(include_self=True))
 
+    floating = [v for v in variables + others if "float" in str(v.dtype)]
+    # a functional or Sequential model converts its inputs to its Input's dtype (float32) before any layer
+    graphs = [obj for obj in (model, getattr(model, "_functional", None), *layers) if obj is not None]
+    input_specs = {id(t): t for g in graphs for t in (getattr(g, "_inputs", None) or []) if "float" in str(t.dtype)}
+    floating += list(input_specs.values())
+
     @contextlib.contextmanager
     def computing_in(dtype: str):
-        # a layer casts its inputs to its policy's compute dtype (float32): for the float64 reference
-        # every layer's policy follows the parameters' dtype while the call runs
+        # For the float64 reference the model must compute in float64 throughout: a layer casts its inputs
+        # to its policy's compute dtype, and stateless_call casts each value to its variable's dtype (measured,
+        # Keras 3.15: a float64 value is rounded to float32, so a 1e-10 step of a parameter changed nothing).
+        # Both follow the parameters' dtype while the call runs, as does a functional model's Input spec; Keras
+        # has no public switch for these (private ``_dtype``), so _assert_float64_reaches checks it worked.
         saved = [layer.dtype_policy for layer in layers]
-        if dtype not in ("float32", saved[0].compute_dtype):
+        saved_dtypes = [v._dtype for v in floating]
+        if dtype != saved[0].compute_dtype:
             for layer in layers:
                 layer.dtype_policy = keras.DTypePolicy(dtype)
+            for v in floating:
+                v._dtype = dtype
         try:
             yield
         finally:
             for layer, policy in zip(layers, saved):
                 layer.dtype_policy = policy
+            for v, saved_dtype in zip(floating, saved_dtypes):
+                v._dtype = saved_dtype
 
     def call(params, *inputs):
         values = [params[n] for n in order]
         with computing_in(keras.backend.standardize_dtype(values[0].dtype)):
             out, _ = model.stateless_call(values, [v.value for v in others], *inputs)
         return out
+    _assert_float64_reaches(call, params, inputs)
     return ModelFunction(params, call, flat_names=True)
+
+
+def _assert_float64_reaches(call: Callable[..., Any], params: dict[str, np.ndarray], inputs: tuple) -> None:
+    """Refuse a model whose float64 evaluation still rounds its parameters (the reference would be float32's):
+    every parameter moved by 1e-9 of itself, below float32's resolution, must move the output."""
+    import tensorflow as tf
+
+    wide = {n: np.asarray(v, dtype=np.float64) for n, v in params.items()}
+    x = [tf.constant(np.asarray(a, dtype=np.float64)) if np.asarray(a).dtype.kind == "f" else a for a in inputs]
+
+    def outputs(values):
+        return [np.asarray(o) for o in tf.nest.flatten(call({n: tf.constant(v) for n, v in values.items()}, *x))]
+    before = outputs(wide)
+    after = outputs({n: v * (1 + 1e-9) + 1e-12 for n, v in wide.items()})
+    if all(np.array_equal(a, b) for a, b in zip(before, after)):
+        raise GradcheckError("this Keras model rounds its parameters below float64 even with a float64 policy (a 1e-9 "
+                             "relative step of every parameter changed nothing), so no float64 reference can be made: "
+                             "check its layers with gradcheck on a function instead")
+    if any(np.asarray(a).dtype.kind == "f" for a in inputs):
+        nudged = [tf.constant(np.asarray(a, dtype=np.float64) * (1 + 1e-9) + 1e-12) if np.asarray(a).dtype.kind == "f"
+                  else a for a in inputs]
+        moved = [np.asarray(o) for o in tf.nest.flatten(call({n: tf.constant(v) for n, v in wide.items()}, *nudged))]
+        if all(np.array_equal(a, b) for a, b in zip(before, moved)):
+            raise GradcheckError("this Keras model rounds its float inputs below float64 even with a float64 policy, so "
+                                 "no float64 reference can be made: pass the inputs as integer arrays if they are ids, "
+                                 "or check its layers with gradcheck on a function")
 
 
 def for_jax(pair: Any) -> ModelFunction:
