@@ -282,3 +282,12 @@ def test_correct_gradients_pass_next_to_a_domain_edge(framework, op, dtype, grad
     x[0] = NEAR_EDGE[op]
     result = gradcheck(getattr(xp.ops, op), (x.astype(dtype),), framework=framework, seed=grad_seed)
     assert result.checked == 8
+
+
+def test_tensorflow_forward_mode_follows_differentiable_forward_ops_not_the_custom_gradient():
+    """Why TF's forward mode misses a planted custom-gradient error (and the semantics row's TF text)."""
+    pytest.importorskip("tensorflow")
+    from suites.semantics import on_tensorflow, workflows
+
+    jvp = on_tensorflow.forward_of_custom_gradient(differentiable_forward=True)  # custom gradient: 10·dy
+    np.testing.assert_allclose(np.asarray(jvp), np.cos(workflows.X), rtol=1e-12)

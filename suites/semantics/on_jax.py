@@ -167,3 +167,19 @@ def forward_through_compiled():
 
     x = jnp.asarray(workflows.X)
     return jax.jvp(jax.jit(lambda y: jnp.sin(y) * y), (x,), (jnp.ones_like(x),))[1]
+
+
+def forward_of_custom_gradient(fix: bool = False):
+    """Forward mode (along ones) at ``workflows.X`` of sin with a ``jax.custom_vjp`` rule; fixed, the rule is a
+    ``jax.custom_jvp`` instead (JAX transposes a JVP rule for reverse mode, not the other way)."""
+    jax, jnp = with_x64()
+    from suites.semantics import workflows
+
+    if fix:
+        sin = jax.custom_jvp(jnp.sin)
+        sin.defjvp(lambda primals, tangents: (jnp.sin(primals[0]), tangents[0] * jnp.cos(primals[0])))
+    else:
+        sin = jax.custom_vjp(jnp.sin)
+        sin.defvjp(lambda x: (jnp.sin(x), x), lambda x, dy: (dy * jnp.cos(x),))
+    x = jnp.asarray(workflows.X)
+    return jax.jvp(sin, (x,), (jnp.ones_like(x),))[1]

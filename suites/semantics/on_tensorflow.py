@@ -368,3 +368,23 @@ def forward_through_compiled():
     with tf.autodiff.ForwardAccumulator(x, tf.ones_like(x)) as acc:
         out = compiled(x)
     return acc.jvp(out)
+
+
+def forward_of_custom_gradient(differentiable_forward: bool = False):
+    """Forward mode (along ones) at ``workflows.X`` of sin computed outside autodiff (``tf.stop_gradient``,
+    standing for a NumPy or SciPy kernel) with its derivative supplied by ``tf.custom_gradient``. With
+    ``differentiable_forward`` the forward is plain ``tf.sin`` and the custom gradient says 10·dy instead:
+    then the JVP follows the forward ops (cos) and ignores the custom gradient (measured, TF 2.21)."""
+    import tensorflow as tf
+
+    from suites.semantics import workflows
+
+    @tf.custom_gradient
+    def sin(x):
+        if differentiable_forward:
+            return tf.sin(x), lambda dy: 10.0 * dy
+        return tf.stop_gradient(tf.sin(x)), lambda dy: dy * tf.cos(x)
+    x = tf.constant(workflows.X)
+    with tf.autodiff.ForwardAccumulator(x, tf.ones_like(x)) as acc:
+        out = sin(x)
+    return acc.jvp(out)

@@ -328,3 +328,32 @@ def forward_through_compiled(fix: bool = False):
     compiled = torch.compile(lambda y: torch.sin(y) * y)
     with fwAD.dual_level():
         return fwAD.unpack_dual(compiled(fwAD.make_dual(x, t))).tangent
+
+
+def forward_of_custom_gradient(fix: bool = False):
+    """Forward mode (along ones) at ``workflows.X`` of sin in a ``torch.autograd.Function`` that defines only
+    ``backward``; fixed, the Function also defines ``jvp`` (which forward-mode AD calls)."""
+    import torch
+    import torch.autograd.forward_ad as fwAD
+
+    from suites.semantics import workflows
+
+    class Sin(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return torch.sin(x)
+
+        @staticmethod
+        def backward(ctx, dy):
+            return dy * torch.cos(ctx.saved_tensors[0])
+
+    class SinWithJvp(Sin):
+        @staticmethod
+        def jvp(ctx, t):
+            return t * torch.cos(ctx.saved_tensors[0])
+
+    x = torch.tensor(workflows.X)
+    with fwAD.dual_level():
+        return fwAD.unpack_dual((SinWithJvp if fix else Sin).apply(fwAD.make_dual(x, torch.ones_like(x)))).tangent

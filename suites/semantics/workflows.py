@@ -1,6 +1,6 @@
 """Pitfalls of everyday workflows: inference modes, second derivatives, values taken out as Python
 numbers, dtype conversions of sources, several targets at once, lazily built models, forward mode
-through a compiled function."""
+through a compiled function and of a custom gradient."""
 
 from __future__ import annotations
 
@@ -103,4 +103,25 @@ BEHAVIOURS = [
         fixed={"tensorflow": TF_RAW.forward_through_compiled,
                "torch": lambda: TORCH_RAW.forward_through_compiled(True), "jax": JAX_RAW.forward_through_compiled},
         reference=lambda: reference_grad(lambda v: np.sin(v) * v, X)),
+    Behaviour("workflows/forward-mode-of-custom-gradient", "forward mode (a JVP) of sin computed outside autodiff, "
+              "its derivative given only as a custom reverse-mode gradient", {
+        "tensorflow": Expectation("value", "a ForwardAccumulator transposes tf.custom_gradient's function here, "
+                                  "where the forward ops carry no tangent (stop_gradient); where they do, it follows "
+                                  "them and ignores the custom gradient, silently (sin forward with a 10·dy custom "
+                                  "gradient: JVP cos(x), VJP 10; measured, TF 2.21)"),
+        "torch": Expectation("error:NotImplementedError", "forward-mode AD needs the Function's jvp staticmethod "
+                             "(\"You must implement the jvp function ...\")",
+                             "https://docs.pytorch.org/docs/stable/notes/extending.html#forward-mode-ad"),
+        "jax": Expectation("error:TypeError", "\"can't apply forward-mode autodiff (jvp) to a custom_vjp function\": "
+                           "JAX transposes a custom_jvp rule for reverse mode, never a VJP for forward mode",
+                           "https://docs.jax.dev/en/latest/notebooks/Custom_derivative_rules_for_Python_code.html")},
+        {"tensorflow": TF_RAW.forward_of_custom_gradient, "torch": TORCH_RAW.forward_of_custom_gradient,
+         "jax": JAX_RAW.forward_of_custom_gradient},
+        fix="torch: define jvp(ctx, t) beside backward (with ctx.save_for_forward); JAX: write the rule as "
+            "jax.custom_jvp, which reverse mode transposes; TF: where the forward ops are differentiable, wrap them in "
+            "tf.stop_gradient so forward mode transposes the custom gradient instead of ignoring it",
+        fixed={"tensorflow": TF_RAW.forward_of_custom_gradient,
+               "torch": lambda: TORCH_RAW.forward_of_custom_gradient(True),
+               "jax": lambda: JAX_RAW.forward_of_custom_gradient(True)},
+        reference=lambda: reference_grad(np.sin, X)),
 ]
