@@ -318,17 +318,17 @@ class _Check:
                               f"evaluates fn in float64: let fn follow its inputs' dtype (no hard-coded float32)")
 
     # -- paths ------------------------------------------------------------------------------------
-    def path(self, key: str) -> str:
-        """A comparison key as the user's path (``args['w']``, ``output[1] (imaginary part)``)."""
+    def path(self, key: str, index: str = "") -> str:
+        """A comparison key (and an entry's index) as the user's path: ``args['w'][2, 3]``,
+        ``output[1][0, 4] (imaginary part)``."""
         base, _, part = key.rpartition(".") if key.endswith((".re", ".im")) else (key, "", "")
         by_name = {leaf.name: leaf.path for leaf in self.sources}
-        text = by_name.get(base, base)
-        return text + {"re": " (real part)", "im": " (imaginary part)", "": ""}[part]
+        return by_name.get(base, base) + index + {"re": " (real part)", "im": " (imaginary part)", "": ""}[part]
 
     # -- judging ----------------------------------------------------------------------------------
     def _entry(self, label: str, key: str, flat: int, value: np.ndarray, est: reference.Estimate) -> str:
         index = ", ".join(str(int(i)) for i in np.unravel_index(flat, value.shape)) if value.ndim else ""
-        where = self.path(key) + (" probe" if est.directions is not None else "") + (f"[{index}]" if index else "")
+        where = self.path(key, (" probe" if est.directions is not None else "") + (f"[{index}]" if index else ""))
         return (f"[{label}] {where}: got {value.flat[flat]:.10g}, reference {est.value.flat[flat]:.10g} "
                 f"± {est.error.flat[flat]:.2g}")
 
@@ -387,11 +387,18 @@ class _Check:
             out_tangents = self.adapter.jvp(self.neutral, self.inputs, tangents)
             est = reference.jvp(self.forward64, self.point, _split_real(tangents, self.complex))
             got, ref, start = {}, {}, 0
-            for path, value in zip(self.out_paths, out_tangents):
-                flat = _real_vector([value])
-                stop = start + flat.size
-                got[path] = flat
-                ref[path] = reference.Estimate(est.value[start:stop], est.error[start:stop])
+            for path, shape, value in zip(self.out_paths, self.out_shapes, out_tangents):
+                value = np.asarray(value)
+                parts = {path: value.astype(np.float64)}
+                if value.dtype.kind == "c":  # compared as real and imaginary parts, each shaped like the output
+                    parts = {f"{path}.re": value.real.astype(np.float64), f"{path}.im": value.imag.astype(np.float64)}
+                    shape = (*shape, 2)
+                stop = start + int(np.prod(shape))
+                values, errors = est.value[start:stop].reshape(shape), est.error[start:stop].reshape(shape)
+                for i, (key, part) in enumerate(parts.items()):
+                    got[key] = part
+                    pick = (..., i) if len(parts) == 2 else ...
+                    ref[key] = reference.Estimate(values[pick], errors[pick])
                 start = stop
             self.judge("forward mode", got, ref, WEIGHT_MIN)
 
