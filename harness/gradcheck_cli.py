@@ -3,6 +3,8 @@
   python -m harness check mypkg.ops:gelu --framework torch --arg x=3,4 [--arg w=4] [--domain positive]
                           [--dtype float32] [--order 2] [--modes rev,fwd] [--compiled] [--seed 0]
 
+Domains: normal (default; complex for a complex --dtype), positive, unit, probability, spd, invertible, complex.
+
 Draws each ``--arg`` (name=shape) from its domain, calls ``function(**tensors)`` with framework tensors,
 checks its derivatives with :func:`harness.gradcheck`, prints the result, and exits 0 when it passed,
 1 on a mismatch, 2 when the check could not be made (the error names the fix).
@@ -28,8 +30,9 @@ DOMAINS = {
     "probability": domains.probabilities(),
     "spd": domains.spd(),
     "invertible": domains.invertible(),
+    "complex": domains.complex_normal(),
 }
-DTYPES = ("float16", "bfloat16", "float32", "float64")
+DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +80,8 @@ def draw_args(specs: list[str], domain_specs: list[str], dtype: str, seed: int) 
     """The named inputs ``--arg``/``--domain`` describe, drawn with ``seed`` and cast to ``dtype``."""
     if not specs:
         raise GradcheckError("no --arg given: name each input and its shape, e.g. --arg x=3,4")
-    chosen = {"": "normal"}
+    # a complex dtype draws complex values unless a domain is named
+    chosen = {"": "complex" if dtype.startswith("complex") else "normal"}
     for spec in domain_specs:
         name, _, domain = spec.rpartition("=")
         if domain not in DOMAINS:
@@ -90,7 +94,10 @@ def draw_args(specs: list[str], domain_specs: list[str], dtype: str, seed: int) 
         if not eq or not name.isidentifier():
             raise GradcheckError(f"--arg {spec!r}: write NAME=SHAPE, e.g. --arg x=3,4")
         domain = DOMAINS[chosen.get(name, chosen[""])]
-        drawn[name] = domain(rng, _shape(shape)).astype(numpy_dtype(dtype))
+        values = domain(rng, _shape(shape))
+        if np.iscomplexobj(values) and not dtype.startswith("complex"):
+            raise GradcheckError("--domain complex draws complex values: pass --dtype complex64 or complex128")
+        drawn[name] = values.astype(numpy_dtype(dtype))
     unknown = set(chosen) - set(drawn) - {""}
     if unknown:
         raise GradcheckError(f"--domain names {sorted(unknown)}, which no --arg defines")

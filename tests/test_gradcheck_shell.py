@@ -33,6 +33,10 @@ class _Wrong(torch.autograd.Function):
 def wrong_log(x):
     return _Wrong.apply(x)
 
+def square(z):
+    return z * z
+
+
 def float32_only(x):
     if x.dtype != torch.float32:
         raise TypeError("float32 only")
@@ -53,6 +57,17 @@ def test_a_right_gradient_exits_0(user_module, capsys):
                    "--modes", "rev,fwd", "--order", "2"])
     out = capsys.readouterr().out
     assert rc == 0 and out.startswith("OK user_ops:gelu: torch") and "order 2" in out
+
+
+def test_complex_inputs_are_drawn_complex(user_module, capsys):
+    rc = cli.main(["check", "user_ops:gelu", "--framework", "torch", "--arg", "x=3,4", "--arg", "w=4,2",
+                   "--dtype", "complex128", "--domain", "w=normal"])
+    out = capsys.readouterr()
+    # torch's gelu has no complex kernel: the check says so in one line rather than passing silently
+    assert rc == 2 and "fn failed on the given args" in out.err, out.out + out.err
+    rc = cli.main(["check", "user_ops:square", "--framework", "torch", "--arg", "z=5", "--dtype", "complex64"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "complex convention dL/dx + i·dL/dy" in out
 
 
 def test_a_wrong_gradient_exits_1_from_the_shell(user_module):
