@@ -27,9 +27,10 @@ def binary(name, dx=signed, dy=signed, *, hard=None, ties=None, y_constant=False
 def x_zero_convention(op, derivative):
     why = (f"TF defines d{op}/dx = 0 where x == 0 (its gradient masks x == 0), where the derivative is "
            f"{derivative}: wrong at x = 0, y > 0 where the function is smooth")
-    # in bfloat16 a forward-mode answer's tolerance (6% of its largest entry, x/y = 1e3 here) can hide it
-    return (divergence((TF,), why, wrong=True, samples=("hard",), dtypes=("float32", "float64", "float16")),
-            divergence((TF,), why, wrong=True, samples=("hard",), dtypes=("bfloat16",), strict=False))
+    # in float16/bfloat16 a forward-mode answer's tolerance (1-6% of its largest entry, x/y = 1e3 here) can hide it,
+    # depending on the drawn tangent (float16: at --grad-seed 2)
+    return (divergence((TF,), why, wrong=True, samples=("hard",), dtypes=("float32", "float64")),
+            divergence((TF,), why, wrong=True, samples=("hard",), dtypes=("float16", "bfloat16"), strict=False))
 
 
 AT_ZERO_ZERO = divergence((TF, TORCH, JAX), "at x = 0 with log(y) = -inf: TF answers 0 for both, torch 0 and "
