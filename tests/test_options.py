@@ -67,7 +67,8 @@ def test_cuda_without_gpu_skips_with_reason(tmp_path):
             pytest.skip("a GPU is present: this checks the machine without one")
     except FrameworkError:
         pass
-    proc = pytest_run("suites", "--device", "cuda", "-k", "scalar/square-at-3 and test_gradient", "-rs",
+    # one module: collecting all of suites/ for these checks cost 20 s of the default run
+    proc = pytest_run("suites/test_gradients.py", "--device", "cuda", "-k", "scalar/square-at-3 and test_gradient", "-rs",
                       "--regimes", "eager", "--dtype", "float32,float64", "--results-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "torch sees no CUDA GPU here: run with --device cpu" in proc.stdout
