@@ -141,6 +141,8 @@ def jax_model(error):
 
 
 MODELS = {"tensorflow": keras_model, "torch": torch_model, "jax": jax_model}
+#: the dtype of each model's parameters, which its inputs match (Keras creates float32 weights)
+MODEL_DTYPES = {"tensorflow": np.float32, "torch": np.float64, "jax": np.float64}
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -160,7 +162,7 @@ def test_a_correct_model_passes_at_second_order(framework, grad_seed):
     """The float64 reference of a Keras model really is float64: stateless_call rounds float64 values to the
     variables' float32 and a functional model its inputs to its Input's, which made this check fail at 4x."""
     xp_of(framework)
-    x = np.random.default_rng(4).normal(size=(5, 3)).astype(np.float32 if framework == "tensorflow" else np.float64)
+    x = np.random.default_rng(4).normal(size=(5, 3)).astype(MODEL_DTYPES[framework])
     model, _ = MODELS[framework](0.0)
     assert gradcheck_model(model, x, framework=framework, order=2, seed=grad_seed).worst_ratio <= 1
 
