@@ -161,7 +161,8 @@ def _split_outputs(p: Plan, est: reference.Estimate) -> dict:
     for path, shape in zip(p.out_paths, shapes):
         size = int(np.prod(shape))
         out[path] = reference.Estimate(est.value[start:start + size].reshape(shape),
-                                       est.error[start:start + size].reshape(shape))
+                                       est.error[start:start + size].reshape(shape),
+                                       terms=None if est.terms is None else est.terms[start:start + size].reshape(shape))
         start += size
     return out
 
@@ -184,7 +185,7 @@ MODES: dict[str, Mode] = {
     "model": Mode(lambda a, p, x, f, fix: a.model_vjp(p.case.model, f, x, p.case.sources),
                   lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources, step=p.step)),
     "vjp": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, p.cotangents, zero_unconnected=fix),
-                lambda p: reference.gradient(_weighted_sum(p, p.cotangents), p.inputs, p.case.sources, step=p.step)),
+                lambda p: _vjp_reference(p)),
     "jacobian": Mode(lambda a, p, x, f, fix: a.jacobian(f, x, p.case.sources, zero_unconnected=fix),
                      lambda p: reference.jacobian(_vector(p), p.inputs, p.case.sources, step=p.step)),
     "jvp": Mode(lambda a, p, x, f, fix: dict(zip(p.out_paths, a.jvp(f, x, _cast_like(p.tangents, x)))),
@@ -202,14 +203,42 @@ MODES: dict[str, Mode] = {
 
 def _jvp_reference(p: Plan) -> reference.Estimate:
     """J·t: from the full Jacobian where the sources are small (each coordinate then gets a step
-    its own magnitude allows, so 1e-3 beside 1e4 is fine), else one directional derivative."""
-    if not 0 < sum(p.inputs[n].size for n in p.tangents) <= reference.FULL_LIMIT // 8:
+    its own magnitude allows, so 1e-3 beside 1e4 is fine, and the size of the summed terms is known),
+    else one directional derivative."""
+    if not _small(p, p.tangents):
         return reference.jvp(_vector(p), p.inputs, p.tangents, step=p.step)
     moved = [n for n in p.tangents if p.inputs[n].size]  # an empty source contributes nothing
     columns = reference.jacobian(_vector(p), p.inputs, moved, step=p.step)
     value = sum(columns[n].value @ p.tangents[n].ravel() for n in moved)
     error = sum(columns[n].error @ np.abs(p.tangents[n]).ravel() for n in moved)
-    return reference.Estimate(np.asarray(value, np.float64), np.asarray(error, np.float64))
+    # the framework sums J·t term by term: a sum that cancels (the mean of a tangent, a norm's <a, t>/|a|)
+    # keeps the rounding of its terms, so the allowance is taken relative to Σ|J|·|t|
+    terms = sum(np.abs(columns[n].value) @ np.abs(p.tangents[n]).ravel() for n in moved)
+    return reference.Estimate(np.asarray(value, np.float64), np.asarray(error, np.float64),
+                              terms=np.asarray(terms, np.float64))
+
+
+def _small(p: Plan, names) -> bool:
+    """Whether the full Jacobian w.r.t. ``names`` is cheap: as many coordinates as a gradient differences one by one
+    anyway, up to an eighth of :data:`reference.FULL_LIMIT`."""
+    return 0 < sum(p.inputs[n].size for n in names) <= reference.FULL_LIMIT // 8
+
+
+def _vjp_reference(p: Plan) -> dict[str, reference.Estimate]:
+    """cᵀJ: from the full Jacobian where the sources are small (the same coordinate ladders a gradient runs, each
+    output entry keeping its own best step), with the size of its terms, Σ|c|·|J|: a broadcast's gradient sums
+    the cotangents of every output it reached, which can cancel. Else the gradient of the weighted sum."""
+    c = np.concatenate([np.ravel(w) for w in p.cotangents]).astype(np.float64)
+    if not _small(p, p.case.sources) or not c.size:
+        return reference.gradient(_weighted_sum(p, p.cotangents), p.inputs, p.case.sources, step=p.step)
+    moved = [n for n in p.case.sources if p.inputs[n].size]  # an empty source's gradient is empty
+    empty = {n: np.zeros(p.inputs[n].shape) for n in p.case.sources if n not in moved}
+    result = {n: reference.Estimate(zeros, zeros, terms=zeros) for n, zeros in empty.items()}
+    for n, est in reference.jacobian(_vector(p), p.inputs, moved, step=p.step).items():
+        shape = p.inputs[n].shape
+        result[n] = reference.Estimate((c @ est.value).reshape(shape), (np.abs(c) @ est.error).reshape(shape),
+                                       terms=(np.abs(c) @ np.abs(est.value)).reshape(shape))
+    return result
 
 
 def _cast_like(arrays: dict[str, np.ndarray], like: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -402,7 +431,7 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
         # each framework's convention turned into the canonical one, then compared as (re, im) pairs
         fixed = {k: None if v is None else complexes.as_pairs(complexes.to_canonical(adapter.name, v))
                  for k, v in fixed.items()}
-    tol = for_dtype(low, dict(case.tolerances), adapter.name)
+    tol = for_dtype(low, dict(case.tolerances), adapter.name, order=2 if case.mode == "hvp" else 1)
     expected = case.expected(adapter.name, regime, low)
     if kind == VALUE and low in LOW_PRECISION and _underflowed(fixed, ref, tol, low):
         kind = UNDERFLOW

@@ -40,8 +40,9 @@ def compare(values: dict[str, np.ndarray | None], ref: dict[str, reference.Estim
         if est.directions is not None:
             got = est.directions @ got.ravel()
         got = got.reshape(est.value.shape)
-        scale = float(np.max(np.abs(est.value), initial=0.0))
-        allow = tol.allowance(est.value, est.error, scale)
+        size = np.abs(est.value) if est.terms is None else np.maximum(np.abs(est.value), est.terms)
+        scale = float(np.max(size, initial=0.0))
+        allow = tol.allowance(est.value, est.error, scale, est.terms)
         diff = np.abs(got - est.value)
         rel = diff / np.maximum(np.abs(est.value), max(1e-3 * scale, 1e-300))
         ratio = np.where(diff == 0, 0.0, diff / np.maximum(allow, 1e-300))

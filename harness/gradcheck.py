@@ -212,7 +212,7 @@ class _Check:
     """One gradcheck call: the parsed arguments, the adapter, and the judged comparisons."""
 
     def __init__(self, fn: Callable, args: Any, kwargs: Mapping[str, Any] | None, framework: str, device: str,
-                 compiled: bool | str, tolerance: Tolerance | None, path_of: Callable[[tuple], str]):
+                 compiled: bool | str, tolerance: Tolerance | None, path_of: Callable[[tuple], str], order: int = 1):
         if isinstance(args, (list, tuple)):
             self.positional = True
         elif isinstance(args, dict):
@@ -237,7 +237,7 @@ class _Check:
         self.complex = {leaf.name for leaf in self.sources if leaf.value.dtype.kind == "c"}
         self.out_paths, self.out_dtypes, self.out_shapes, self.checked = self._outputs()
         dtypes = [str(leaf.value.dtype) for leaf in self.sources] + self.out_dtypes
-        self.tol = tolerance or for_dtype(_coarsest(dtypes))
+        self.tol = tolerance or for_dtype(_coarsest(dtypes), order=order)
         self.convention = complexes.CANONICAL if self.complex or any("complex" in d for d in self.out_dtypes) else None
         self.point = _split_real({n: self.inputs[n].astype(_wide(self.inputs[n].dtype)) for n in self.names},
                                  self.complex)
@@ -459,7 +459,7 @@ def run_check(fn: Callable, args: Any, *, framework: str, kwargs: Mapping[str, A
               path_of: Callable[[tuple], str] = lambda key: trees.python_path("args", key)) -> GradcheckResult:
     """:func:`gradcheck` with the leaves' display names chosen by ``path_of`` (a key path -> text)."""
     modes = _validate(modes, order)
-    check = _Check(fn, args, kwargs, framework, device, compiled, tolerance, path_of)
+    check = _Check(fn, args, kwargs, framework, device, compiled, tolerance, path_of, order)
     rng = np.random.default_rng(seed)
     if order == 1:
         check.first_order(modes, rng)

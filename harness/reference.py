@@ -51,11 +51,14 @@ class Estimate:
     ``directions`` is ``None`` when ``value`` is the full derivative (shaped like the source, or
     ``(outputs, source.size)`` for a Jacobian); otherwise ``value[k]`` estimates
     ``directions[k] · gradient`` for each row of ``directions`` (``(k, source.size)``).
+    ``terms``, where known, is the size of the terms a framework sums into each entry (``|J|·|t|`` for a
+    forward-mode answer ``J·t``): its rounding is bounded relative to that, not to the sum, which can cancel.
     """
 
     value: np.ndarray
     error: np.ndarray
     directions: np.ndarray | None = None
+    terms: np.ndarray | None = None
 
 
 def _richardson(column: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -101,3 +101,22 @@ def test_a_declared_error_of_the_joint_call_answers_every_declared_case_once():
     results = check.run_many(cases, undeclared, "float32")
     assert undeclared.calls == 1 + 3 * 2  # not declared in eager: each case asked alone (and its fix), each fails
     assert all(r.outcome.verdict == "fail" for r in results)
+
+
+def test_forward_mode_sum_that_cancels_is_judged_against_its_terms():
+    """The forward-mode reference of a sum carries Σ|J|·|t|: an answer off by one ulp of the terms passes
+    where the sum cancels, and an error of that size relative to the terms still fails."""
+    case = Case("scalar/sum-jvp", lambda xp, x: xp.sum(x), {"x": source((15,))}, mode="jvp")
+    p = check.plan(case, 0)
+    ref = check.reference_for(case, 0)["out"]
+    terms = np.sum(np.abs(p.tangents["x"]))
+    np.testing.assert_allclose(ref.terms, terms, rtol=1e-12)
+    np.testing.assert_allclose(ref.value, np.sum(p.tangents["x"]), rtol=1e-9, atol=1e-12)
+    # the sum moved by 0.5% of its terms: float16's rounding of 15 terms, within its tolerance however small the sum
+    near = {"out": ref.value + 5e-3 * terms}
+    assert comparison.compare(near, {"out": ref}, check.for_dtype("float16")).worst_ratio <= 1
+    assert abs(ref.value) < terms / 10  # at seed 0 the tangent's sum cancels: judged against |sum|, it fails
+    assert comparison.compare(near, {"out": dataclasses.replace(ref, terms=None)},
+                              check.for_dtype("float16")).worst_ratio > 1
+    far = {"out": ref.value + 5e-2 * terms}
+    assert comparison.compare(far, {"out": ref}, check.for_dtype("float16")).worst_ratio > 1
