@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from harness import reference
+from harness import reference, tolerances
 from harness.tolerances import Tolerance
 
 
@@ -40,8 +40,7 @@ def compare(values: dict[str, np.ndarray | None], ref: dict[str, reference.Estim
         if est.directions is not None:
             got = est.directions @ got.ravel()
         got = got.reshape(est.value.shape)
-        size = np.abs(est.value) if est.terms is None else np.maximum(np.abs(est.value), est.terms)
-        scale = float(np.max(size, initial=0.0))
+        scale = float(np.max(tolerances.size(est.value, est.terms), initial=0.0))
         allow = tol.allowance(est.value, est.error, scale, est.terms)
         diff = np.abs(got - est.value)
         rel = diff / np.maximum(np.abs(est.value), max(1e-3 * scale, 1e-300))

@@ -23,6 +23,11 @@ import numpy as np
 ERROR_FACTOR = 4.0
 
 
+def size(ref: np.ndarray, terms: np.ndarray | None = None) -> np.ndarray:
+    """What an entry's rounding is relative to: ``|ref|``, or the size of the terms summed into it where known."""
+    return np.abs(ref) if terms is None else np.maximum(np.abs(ref), terms)
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """Relative and scale-relative absolute tolerance for one dtype."""
@@ -36,8 +41,7 @@ class Tolerance:
     def allowance(self, ref: np.ndarray, err: np.ndarray, scale: float, terms: np.ndarray | None = None) -> np.ndarray:
         """The permitted absolute difference per entry of ``ref``; ``terms``, where known, the size of the terms
         summed into each entry (see :class:`harness.reference.Estimate`), which takes the place of ``|ref|``."""
-        size = np.abs(ref) if terms is None else np.maximum(np.abs(ref), terms)
-        return self.rtol * size + self.atol * max(scale, self.floor) + ERROR_FACTOR * err + self.resolution
+        return self.rtol * size(ref, terms) + self.atol * max(scale, self.floor) + ERROR_FACTOR * err + self.resolution
 
     def __str__(self) -> str:
         floor = f" (scale ≥ {self.floor:g})" if self.floor else ""

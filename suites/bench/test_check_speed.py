@@ -22,6 +22,16 @@ from suites.cases import REGISTRY
 
 DTYPES = ("float32", "float64")
 COMPLEX_DTYPES = ("complex64", "complex128")
+#: elements of the function both checkers check; the test run (benchmarks disabled) smoke-tests the first alone, as
+#: the workloads' smoke test runs each workload's smallest case: one 3,600-element torch.autograd.gradcheck takes 18 s
+SIZES = (400, 3600)
+
+
+def pytest_generate_tests(metafunc):
+    if "size" in metafunc.fixturenames:
+        config = metafunc.config
+        smoke = config.getoption("benchmark_disable", False) and not config.getoption("benchmark_enable", False)
+        metafunc.parametrize("size", SIZES[:1] if smoke else SIZES)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -64,16 +74,12 @@ def test_gradcheck_400_elements(benchmark, framework):
 
 
 @pytest.mark.parametrize("checker", ["harness.gradcheck", "torch.autograd.gradcheck"])
-@pytest.mark.parametrize("size", [400, 3600])
 def test_gradcheck_beside_torch_gradcheck(benchmark, size, checker):
     """The same float64 function, ``sin(x)·x`` on ``size`` elements, checked by each: torch's gradcheck builds
     the whole Jacobian both ways (one finite difference per input, one backward per output); ours compares a
     random-cotangent VJP, at every coordinate up to 512 elements and at 48 sampled coordinates plus 8
     projections above (its detection power, recorded beside the time, says what that gives up)."""
     torch = pytest.importorskip("torch")
-    if benchmark.disabled and size > 400 and checker == "torch.autograd.gradcheck":
-        # 18 s for one call here: the test run smoke-tests this benchmark at 400 elements, the same code
-        pytest.skip("timed in the bench only (18 s): the 400-element run smoke-tests the same code")
     load_adapter("torch", "cpu")
     x = np.random.default_rng(0).uniform(-2.0, 2.0, size)
     fn = lambda t: torch.sin(t) * t  # noqa: E731
