@@ -1,272 +1,38 @@
-"""Run a case on a framework, compare with the float64 reference, and classify what happened.
+"""Run a case on a framework, judge it against the float64 reference, and classify what happened: the suite's front
+end on the one judge (:mod:`harness.judge`).
 
-Flow for one case × framework × dtype: the :class:`Plan` (inputs, cotangents, tangents; one per
-case and seed, shared by every framework and dtype) → the framework's *raw* answer (a value,
-``None``s, or an error: recorded as its kind) → where the raw answer is not a plain value, the
-framework's idiomatic *fix* (zeros for unconnected sources, a persistent recording) → the fixed
-values compared with the reference → an :class:`~harness.records.Outcome`.
-
-The reference is computed once per case and seed (it dominates the cost otherwise: a Richardson
-gradient costs ~3x a torch gradient), never once per framework or dtype.
+Flow for one case × framework × dtype: the :class:`~harness.plans.Plan` (inputs, cotangents, tangents; one per case
+and seed, shared by every framework and dtype) → the framework's *raw* answer (a value, ``None``s, or an error:
+recorded as its kind) → where the raw answer is not a plain value, the framework's idiomatic *fix* (zeros for
+unconnected sources, a persistent recording) → the fixed values judged against the reference
+(:func:`harness.modes.reference_for`) → an :class:`~harness.records.Outcome`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from harness import complexes, numpy_ops, reference
+from harness import complexes, judge
 from harness.cases import Case
-from harness.comparison import Comparison, compare
 from harness.expectations import COMPLEX, LOW_PRECISION, UNDERFLOW, VALUE, classify
-from harness.frameworks.base import Adapter, Namespace, NotAvailable, Vocabulary
+from harness.frameworks.base import Adapter, NotAvailable
+from harness.modes import MODES, reference_for
+from harness.plans import bind, numpy_dtype, plan, plan_for
 from harness.records import Outcome, Parity
 from harness.tolerances import for_dtype
-from harness.trees import leaves, paths
-
-NUMPY = Namespace(np, conv2d=numpy_ops.conv2d, ops=Vocabulary("numpy", numpy_ops.OPS))
-
-
-def bind(case: Case) -> Callable:
-    """The case as ``f(xp, **tensors)``, with its tap probes taken from ``tensors``.
-
-    ``xp.tap(name, value)`` returns ``value + probe`` for a tapped name (the probe is a zero
-    source, so the value is unchanged and its gradient is the gradient w.r.t. the intermediate)
-    and ``value`` otherwise. This works the same in every framework and in NumPy.
-    """
-    def f(xp, **tensors):
-        probes = {name: tensors.pop(name) for name in case.taps}
-        tapped = Namespace(xp, tap=lambda name, value: value + probes[name] if name in probes else value)
-        return case.fn(tapped, **tensors)
-    return f
-
-
-def _recorded_taps(case: Case, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Zero probes shaped like each tapped intermediate, found by one NumPy run."""
-    shapes = {}
-
-    def tap(name, value):
-        shapes[name] = np.shape(value)
-        return value
-
-    case.fn(Namespace(NUMPY, tap=tap), **inputs)
-    missing = set(case.taps) - set(shapes)
-    if missing:
-        raise ValueError(f"{case.id}: taps {sorted(missing)} are never passed to xp.tap(...)")
-    return {name: np.zeros(shapes[name]) for name in case.taps}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything a check of one case needs besides the framework, fixed by the seed."""
-
-    case: Case
-    seed: int
-    inputs: dict[str, np.ndarray]  # float64, float32-representable; includes zero tap probes
-    out_paths: list[str]
-    cotangents: list[np.ndarray] | None
-    tangents: dict[str, np.ndarray]
-
-    @property
-    def step(self) -> float:
-        return self.case.step if self.case.step is not None else reference.STEP
-
-    def cast(self, dtype: str) -> dict[str, np.ndarray]:
-        """The inputs in ``dtype``; in a complex dtype, real inputs in its real counterpart (float32 for complex64)."""
-        real = {"complex64": "float32", "complex128": "float64"}.get(dtype, dtype)
-        return {n: v.astype(numpy_dtype(dtype if np.iscomplexobj(v) else real)) for n, v in self.inputs.items()}
-
-    def describe(self) -> str:
-        """``x=Array[(5, 3)], w=Array[(2, 3)]`` with roles, for failure messages and records."""
-        roles = {n: i.role for n, i in self.case.inputs.items()} | {t: "tap" for t in self.case.taps}
-        return ", ".join(f"{n}:{roles[n]}{list(v.shape)}" for n, v in self.inputs.items())
-
-
-@functools.lru_cache(maxsize=None)
-def plan(case: Case, seed: int) -> Plan:
-    """The inputs, cotangents and tangents of ``case`` for ``seed`` (cached)."""
-    inputs = case.draw(seed)
-    inputs |= _recorded_taps(case, inputs) if case.taps else {}
-    # at a kink or a domain edge the value may be ±inf or NaN by design: only the output's structure is used here
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = bind(case)(NUMPY, **inputs)
-    rng = np.random.default_rng([seed, 1, *case.id.encode()])
-    round32 = lambda a: np.asarray(a, np.float32).astype(np.float64)  # noqa: E731
-    cotangents = [round32(rng.standard_normal(np.shape(o))) for o in leaves(out)] if case.mode == "vjp" else None
-    tangents = {n: round32(rng.standard_normal(inputs[n].shape)) for n in case.sources}
-    return Plan(case, seed, inputs, paths(out), cotangents, tangents)
-
-
-def numpy_dtype(dtype: str) -> np.dtype:
-    """The NumPy dtype of a dtype name (bfloat16 from ``ml_dtypes``, which JAX brings)."""
-    if dtype == "bfloat16":
-        import ml_dtypes  # only where bfloat16 is asked for
-
-        return np.dtype(ml_dtypes.bfloat16)
-    return np.dtype(dtype)
-
-
-def _rounded(values: np.ndarray, dtype: str) -> np.ndarray:
-    return np.asarray(values, np.float64).astype(numpy_dtype(dtype)).astype(np.float64)
-
-
-@functools.lru_cache(maxsize=None)
-def plan_for(case: Case, seed: int, dtype: str) -> Plan:
-    """:func:`plan` as ``dtype`` sees it: in float16/bfloat16 every input, cotangent and tangent rounded to
-    the dtype, so the reference is taken where the framework computes (a float16 input is 1e-3 away from
-    the float32 one: that difference is the input's, not the gradient's); float32/float64: :func:`plan`."""
-    p = plan(case, seed)
-    if dtype not in LOW_PRECISION:
-        return p
-    return Plan(case, seed, {n: _rounded(v, dtype) for n, v in p.inputs.items()}, p.out_paths,
-                None if p.cotangents is None else [_rounded(c, dtype) for c in p.cotangents],
-                {n: _rounded(t, dtype) for n, t in p.tangents.items()})
-
-
-# -- the modes: how a framework answers, and how the reference answers the same question ---------
-
-def _vector(p: Plan) -> Callable:
-    f = bind(p.case)
-    return lambda point: np.concatenate([np.ravel(o) for o in leaves(f(NUMPY, **point))]).astype(np.float64)
-
-
-def _weighted_sum(p: Plan, weights: list[np.ndarray | float] | None) -> Callable:
-    f = bind(p.case)
-
-    def scalar(point):
-        outs = leaves(f(NUMPY, **point))
-        w = weights if weights is not None else [1.0] * len(outs)
-        return np.atleast_1d(sum(np.sum(wi * np.asarray(o)) for wi, o in zip(w, outs)))
-    return scalar
-
-
-def _per_target_reference(p: Plan) -> dict:
-    result = {}
-    n = len(p.out_paths)
-    for i, target in enumerate(p.out_paths):
-        one_hot = [1.0 if j == i else 0.0 for j in range(n)]
-        grads = reference.gradient(_weighted_sum(p, one_hot), p.inputs, p.case.sources)
-        result |= {f"{target}/{s}": g for s, g in grads.items()}
-    return result
-
-
-def _split_outputs(p: Plan, est: reference.Estimate) -> dict:
-    shapes = [np.shape(o) for o in leaves(bind(p.case)(NUMPY, **p.inputs))]
-    out, start = {}, 0
-    for path, shape in zip(p.out_paths, shapes):
-        size = int(np.prod(shape))
-        out[path] = reference.Estimate(est.value[start:start + size].reshape(shape),
-                                       est.error[start:start + size].reshape(shape),
-                                       terms=None if est.terms is None else est.terms[start:start + size].reshape(shape))
-        start += size
-    return out
-
-
-def _flat_targets(result: dict[str, dict]) -> dict:
-    return {f"{target}/{s}": g for target, grads in result.items() for s, g in grads.items()}
-
-
-@dataclass(frozen=True)
-class Mode:
-    """One kind of question: the framework's call (raw, or with its idiomatic fix) and the reference's."""
-
-    framework: Callable[[Adapter, Plan, dict, Callable, bool], dict]
-    reference: Callable[[Plan], dict]
-
-
-MODES: dict[str, Mode] = {
-    "grad": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, zero_unconnected=fix),
-                 lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources, step=p.step)),
-    "model": Mode(lambda a, p, x, f, fix: a.model_vjp(p.case.model, f, x, p.case.sources),
-                  lambda p: reference.gradient(_weighted_sum(p, None), p.inputs, p.case.sources, step=p.step)),
-    "vjp": Mode(lambda a, p, x, f, fix: a.vjp(f, x, p.case.sources, p.cotangents, zero_unconnected=fix),
-                lambda p: _vjp_reference(p)),
-    "jacobian": Mode(lambda a, p, x, f, fix: a.jacobian(f, x, p.case.sources, zero_unconnected=fix),
-                     lambda p: reference.jacobian(_vector(p), p.inputs, p.case.sources, step=p.step)),
-    "jvp": Mode(lambda a, p, x, f, fix: dict(zip(p.out_paths, a.jvp(f, x, _cast_like(p.tangents, x)))),
-                lambda p: _split_outputs(p, _jvp_reference(p))),
-    "hvp": Mode(lambda a, p, x, f, fix: a.hvp(f, x, _cast_like(p.tangents, x), zero_unconnected=fix),
-                lambda p: reference.hvp(_weighted_sum(p, None), p.inputs, p.tangents, step=p.step)),
-    "per_target": Mode(lambda a, p, x, f, fix: _flat_targets(a.per_target(f, x, p.case.sources,
-                                                                          zero_unconnected=fix)),
-                       _per_target_reference),
-    # raw: the framework's default one-shot recording used twice; fix: a persistent recording
-    "reuse": Mode(lambda a, p, x, f, fix: _flat_targets(a.per_target(f, x, p.case.sources, persistent=fix)),
-                  _per_target_reference),
-}
-
-
-def _jvp_reference(p: Plan) -> reference.Estimate:
-    """J·t: from the full Jacobian where the sources are small (each coordinate then gets a step
-    its own magnitude allows, so 1e-3 beside 1e4 is fine, and the size of the summed terms is known),
-    else one directional derivative."""
-    if not _small(p, p.tangents):
-        return reference.jvp(_vector(p), p.inputs, p.tangents, step=p.step)
-    moved = [n for n in p.tangents if p.inputs[n].size]  # an empty source contributes nothing
-    columns = reference.jacobian(_vector(p), p.inputs, moved, step=p.step)
-    value = sum(columns[n].value @ p.tangents[n].ravel() for n in moved)
-    error = sum(columns[n].error @ np.abs(p.tangents[n]).ravel() for n in moved)
-    # the framework sums J·t term by term: a sum that cancels (the mean of a tangent, a norm's <a, t>/|a|)
-    # keeps the rounding of its terms, so the allowance is taken relative to Σ|J|·|t|
-    terms = sum(np.abs(columns[n].value) @ np.abs(p.tangents[n]).ravel() for n in moved)
-    return reference.Estimate(np.asarray(value, np.float64), np.asarray(error, np.float64),
-                              terms=np.asarray(terms, np.float64))
-
-
-def _small(p: Plan, names) -> bool:
-    """Whether the full Jacobian w.r.t. ``names`` is cheap: as many coordinates as a gradient differences one by one
-    anyway, up to an eighth of :data:`reference.FULL_LIMIT`."""
-    return 0 < sum(p.inputs[n].size for n in names) <= reference.FULL_LIMIT // 8
-
-
-def _vjp_reference(p: Plan) -> dict[str, reference.Estimate]:
-    """cᵀJ: from the full Jacobian where the sources are small (the same coordinate ladders a gradient runs, each
-    output entry keeping its own best step), with the size of its terms, Σ|c|·|J|: a broadcast's gradient sums
-    the cotangents of every output it reached, which can cancel. Else the gradient of the weighted sum."""
-    c = np.concatenate([np.ravel(w) for w in p.cotangents]).astype(np.float64)
-    if not _small(p, p.case.sources) or not c.size:
-        return reference.gradient(_weighted_sum(p, p.cotangents), p.inputs, p.case.sources, step=p.step)
-    moved = [n for n in p.case.sources if p.inputs[n].size]  # an empty source's gradient is empty
-    empty = {n: np.zeros(p.inputs[n].shape) for n in p.case.sources if n not in moved}
-    result = {n: reference.Estimate(zeros, zeros, terms=zeros) for n, zeros in empty.items()}
-    for n, est in reference.jacobian(_vector(p), p.inputs, moved, step=p.step).items():
-        shape = p.inputs[n].shape
-        result[n] = reference.Estimate((c @ est.value).reshape(shape), (np.abs(c) @ est.error).reshape(shape),
-                                       terms=(np.abs(c) @ np.abs(est.value)).reshape(shape))
-    return result
-
-
-def _cast_like(arrays: dict[str, np.ndarray], like: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {n: v.astype(like[n].dtype) for n, v in arrays.items()}
-
-
-def reference_for(case: Case, seed: int, dtype: str = "float64") -> dict[str, reference.Estimate]:
-    """The float64 reference answer to ``case`` for ``seed`` at the inputs ``dtype`` computes on (cached:
-    once per case, and once more per low-precision dtype; never per framework)."""
-    return _reference(case, seed, dtype if dtype in LOW_PRECISION else "float64")
-
-
-@functools.lru_cache(maxsize=None)
-def _reference(case: Case, seed: int, rounding: str) -> dict[str, reference.Estimate]:
-    p = plan_for(case, seed, rounding)
-    if case.is_complex:
-        if case.mode != "grad":
-            raise ValueError(f"{case.id}: a complex case asks for the gradient of a real loss (mode='grad')")
-        return complexes.gradient(_weighted_sum(p, None), p.inputs, case.sources, step=p.step)
-    return MODES[case.mode].reference(p)
-
+from harness.trees import leaves
 
 @dataclass
 class Result:
     """An outcome plus the compared values, kept for the cross-framework parity check."""
 
     outcome: Outcome
-    comparison: Comparison | None
+    judged: judge.Judgement | None
 
 
 #: how each framework says it has no kernel for a dtype (torch, TF, XLA), so low precision reads "n/a"
@@ -373,7 +139,7 @@ def run_many(cases: list[Case], adapter: Adapter, dtype: str, seed: int = 0, *,
     except NotAvailable:
         raise
     except Exception as exc:  # one case raises: each case's own error is its raw kind
-        return [_judge(c, adapter, dtype, seed, exc, lambda: exc, zeros_are_values) if _declares(c, adapter, dtype, exc)
+        return [_judge(c, adapter, dtype, seed, exc, lambda error=exc: error, zeros_are_values) if _declares(c, adapter, dtype, exc)
                 else run(c, adapter, dtype, seed, zeros_are_values=zeros_are_values) for c in cases]
     results = []
     for i, (case, p) in enumerate(zip(cases, plans)):
@@ -429,46 +195,47 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
     fixed = raw if isinstance(raw, dict) and ":none" not in kind else fix()
     if dtype in COMPLEX and isinstance(fixed, dict):
         # each framework's convention turned into the canonical one, then compared as (re, im) pairs
-        fixed = {k: None if v is None else complexes.as_pairs(complexes.to_canonical(adapter.name, v))
+        fixed = {k: None if v is None else complexes.as_pairs(complexes.to_canonical(adapter.complex_gradient, v))
                  for k, v in fixed.items()}
     tol = for_dtype(low, dict(case.tolerances), adapter.name, order=2 if case.mode == "hvp" else 1)
     expected = case.expected(adapter.name, regime, low)
     if kind == VALUE and low in LOW_PRECISION and _underflowed(fixed, ref, tol, low):
         kind = UNDERFLOW
 
-    problems, comparison, judged = [], None, True
+    problems, judged, usable = [], None, True
     if kind != expected.kind:
         problems.append(f"result kind {kind!r}, expected {expected.kind!r} ({expected.why})")
     if isinstance(fixed, BaseException):
         if expected.fixable or kind != expected.kind:
             problems.append(f"no values even with the idiomatic fix: {type(fixed).__name__}: {fixed}")
-    elif kind == expected.kind and kind != VALUE and not expected.fixable:
+    else:
+        judged = judge.judge(fixed, ref, tol)
         # declared without a fix (an error, an overflow): the values are recorded, but they are no answer to
         # judge or compare with other frameworks
-        comparison, judged = compare(fixed, ref, tol), False
-    else:
-        comparison = compare(fixed, ref, tol)
-        if comparison.worst_ratio > 1.0:
-            problems.append(f"max abs error {comparison.max_abs:.3g}, max rel {comparison.max_rel:.3g}, "
-                            f"{comparison.worst_ratio:.3g}x the tolerance ({tol}) at {comparison.worst_at}")
+        usable = not (kind == expected.kind and kind != VALUE and not expected.fixable)
+        if usable and judged.verdict == judge.WRONG:
+            problems.append(f"max abs error {judged.max_abs:.3g}, max rel {judged.max_rel:.3g}, "
+                            f"{judged.worst_ratio:.3g}x the tolerance ({tol}) at {judged.summary()}")
+    nothing_judged = judged is not None and usable and judged.verdict == judge.UNDEFINED and not judged.compared
+    verdict = "fail" if problems else ("undefined" if nothing_judged else "pass")
     outcome = Outcome(
         case=case.id, category=case.category, mode=case.mode, framework=adapter.name, version=adapter.version,
         dtype=low, device=adapter.device, inputs=p.describe(), kind=kind, expected_kind=expected.kind,
-        max_abs_err=comparison.max_abs if comparison else None, max_rel_err=comparison.max_rel if comparison else None,
-        worst_ratio=comparison.worst_ratio if comparison else None, worst_at=comparison.worst_at if comparison else "",
-        tolerance=str(tol), verdict="fail" if problems else "pass", message="; ".join(problems),
+        max_abs_err=judged.max_abs if judged else None, max_rel_err=judged.max_rel if judged else None,
+        worst_ratio=judged.worst_ratio if judged else None, worst_at=judged.worst_at if judged else "",
+        tolerance=str(tol), verdict=verdict, message="; ".join(problems),
         raw_error=f"{type(raw).__name__}: {raw}"[:300] if isinstance(raw, BaseException) else "",
-        regime=regime)
-    return Result(outcome, comparison if judged else None)
+        regime=regime, undefined=judged.undefined_text() if judged else "")
+    return Result(outcome, judged if usable else None)
 
 
-def _underflowed(values: dict, ref: dict[str, reference.Estimate], tol, dtype: str) -> bool:
+def _underflowed(values: dict, ref: dict, tol, dtype: str) -> bool:
     """Whether some entry is exactly 0 and out of tolerance where the reference is a normal number of ``dtype``."""
     tiny = float(np.finfo(numpy_dtype(dtype)).tiny)
-    comparison = compare(values, ref, tol)
+    judged = judge.judge(values, ref, tol)
     for key, est in ref.items():
-        got = comparison.got[key]
-        lost = (got == 0) & (np.abs(est.value) >= tiny) & (np.abs(est.value) > comparison.allowance[key])
+        with np.errstate(invalid="ignore"):
+            lost = (judged.got[key] == 0) & (np.abs(est.value) >= tiny) & judged.wrong[key]
         if np.any(lost):
             return True
     return False
@@ -485,32 +252,24 @@ def unavailable(case: Case, adapter: Adapter, dtype: str, why: str) -> Outcome:
 def against_eager(compiled: Result, eager: Result) -> Result:
     """``compiled`` with its difference from the same framework's eager values stated (``vs_eager``, in units
     of their joint allowance) and judged: beyond it, the compiled gradient fails unless its kind is declared."""
-    if compiled.comparison is None or eager.comparison is None:
+    if compiled.judged is None or eager.judged is None:
         return compiled
-    ratio = _worst_ratio(compiled.comparison, eager.comparison)
+    _, ratio = judge.apart(compiled.judged, eager.judged)
     o = dataclasses.replace(compiled.outcome, vs_eager=ratio)
-    if ratio > 1.0 and o.verdict == "pass":
+    if ratio > 1.0 and o.verdict in ("pass", "undefined"):
         o = dataclasses.replace(o, verdict="fail", message=f"differs from {o.framework}'s eager gradient by "
                                 f"{ratio:.3g}x their joint tolerance")
-    return Result(o, compiled.comparison)
-
-
-def _worst_ratio(a: Comparison, b: Comparison) -> float:
-    """max over entries of |a - b| / (allowance_a + allowance_b)."""
-    return max((float(np.max(np.abs(a.got[k] - b.got[k]) / np.maximum(a.allowance[k] + b.allowance[k], 1e-300),
-                             initial=0.0)) for k in a.got), default=0.0)
+    return Result(o, compiled.judged)
 
 
 def parity(case: Case, results: dict[str, Result], dtype: str, device: str, regime: str = "eager") -> Parity:
     """Compare the frameworks' fixed values with each other: |a - b| <= allowance_a + allowance_b."""
-    usable = {name: r.comparison for name, r in results.items() if r.comparison is not None}
+    usable = {name: r.judged for name, r in results.items() if r.judged is not None}
     names = sorted(usable)
     diffs, worst, worst_pair = {}, 0.0, ""
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            ca, cb = usable[a], usable[b]
-            d = max((float(np.max(np.abs(ca.got[k] - cb.got[k]), initial=0.0)) for k in ca.got), default=0.0)
-            r = _worst_ratio(ca, cb)
+            d, r = judge.apart(usable[a], usable[b])
             diffs[f"{a}~{b}"] = d
             if r >= worst:
                 worst, worst_pair = r, f"{a}~{b}"
@@ -519,6 +278,7 @@ def parity(case: Case, results: dict[str, Result], dtype: str, device: str, regi
     return Parity(case=case.id, category=case.category, dtype=dtype, device=device, frameworks=names,
                   max_abs_diff=diffs, worst_ratio=worst, verdict="pass" if ok else "fail", message=message,
                   regime=regime)
+
 
 
 # -- where no reference exists: kinks and ties ----------------------------------------------------

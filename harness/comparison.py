@@ -1,61 +1,29 @@
-"""Comparing gradients: a framework's values against the float64 reference, entry by entry with
-per-entry allowances (:func:`compare`), and, where no reference exists (kinks and ties), frameworks'
-answers against each other (:func:`groups`, :func:`odd_ones_out`) and against declared values
-(:func:`matches`).
+"""Answers compared where no reference judges them (kinks and ties, declared values): frameworks' answers against
+each other (:func:`groups`, :func:`odd_ones_out`) and against declared values (:func:`matches`, :func:`same`).
+Against the float64 reference, :mod:`harness.judge` decides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from harness import reference, tolerances
 from harness.tolerances import Tolerance
 
 
-@dataclass
-class Comparison:
-    """Fixed framework values against the reference, entry by entry, in one comparison space."""
-
-    got: dict[str, np.ndarray]        # per key: the framework's values, projected where the reference was
-    allowance: dict[str, np.ndarray]  # per key: the permitted |got - ref|
-    max_abs: float
-    max_rel: float
-    worst_ratio: float
-    worst_at: str
-
-
-def compare(values: dict[str, np.ndarray | None], ref: dict[str, reference.Estimate], tol: Tolerance) -> Comparison:
-    """Compare a framework's (fixed) values with the reference; ``None`` counts as zeros."""
-    got_all, allow_all = {}, {}
-    max_abs = max_rel = worst = 0.0
-    worst_at = ""
-    for key, est in ref.items():
-        got = values.get(key)
-        if got is None:  # a None gradient counts as zeros, the value every framework's fix gives
-            got = np.zeros(est.value.shape if est.directions is None else est.directions.shape[1])
-        got = np.asarray(got, dtype=np.float64)
-        if est.directions is not None:
-            got = est.directions @ got.ravel()
-        got = got.reshape(est.value.shape)
-        scale = float(np.max(tolerances.size(est.value, est.terms), initial=0.0))
-        allow = tol.allowance(est.value, est.error, scale, est.terms)
-        diff = np.abs(got - est.value)
-        rel = diff / np.maximum(np.abs(est.value), max(1e-3 * scale, 1e-300))
-        ratio = np.where(diff == 0, 0.0, diff / np.maximum(allow, 1e-300))
-        if diff.size:
-            max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
-            i = int(np.argmax(ratio))
-            if ratio.flat[i] >= worst:
-                worst = float(ratio.flat[i])
-                index = [int(j) for j in np.unravel_index(i, ratio.shape)] if ratio.ndim else []
-                kind = "probe" if est.directions is not None else "entry"
-                worst_at = (f"{key} {kind}{index}: got {got.flat[i]:.9g}, "
-                            f"reference {est.value.flat[i]:.9g} ± {est.error.flat[i]:.2g}")
-        got_all[key], allow_all[key] = got, allow
-    return Comparison(got_all, allow_all, max_abs, max_rel, worst, worst_at)
+def same(x: Any, y: Any, tol: Tolerance) -> bool:
+    """Whether two answers are the same: equal shapes, NaN where the other has NaN, the same infinities, and finite
+    entries within ``tol`` (relative to ``y``'s entry, and absolute ``atol`` times the larger of 1 and ``x``'s
+    largest finite entry); complex values compared as (re, im) pairs."""
+    x, y = np.asarray(x), np.asarray(y)
+    if np.iscomplexobj(x) or np.iscomplexobj(y):
+        x, y = (np.stack([np.real(v), np.imag(v)], axis=-1) for v in (x, y))
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    if x.shape != y.shape:
+        return False
+    scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0.0)), initial=0.0))
+    return bool(np.allclose(x, y, rtol=tol.rtol, atol=tol.atol * max(scale, 1.0) + tol.resolution, equal_nan=True))
 
 
 # -- where no reference exists: kinks and ties ----------------------------------------------------
@@ -70,10 +38,8 @@ def _alike(a: dict | BaseException, b: dict | BaseException, tol: Tolerance) -> 
             continue
         x = None if a[key] is None else np.asarray(a[key], np.float64)
         y = np.zeros_like(x) if b[key] is None else np.asarray(b[key], np.float64)
-        x = np.zeros_like(y) if x is None else x  # a None gradient counts as zeros, as in compare()
-        finite = np.abs(np.where(np.isfinite(x), x, 0.0))
-        scale = float(np.max(finite, initial=0.0))
-        if x.shape != y.shape or not np.allclose(x, y, rtol=tol.rtol, atol=tol.atol * max(scale, 1.0), equal_nan=True):
+        x = np.zeros_like(y) if x is None else x  # a None gradient counts as zeros, as the judge counts it
+        if not same(x, y, tol):
             return False
     return True
 

@@ -21,19 +21,18 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from harness import reference
+from harness.frameworks.registry import REGISTRY
 
 CANONICAL = "dL/dx + i·dL/dy"
 CONJUGATE = "dL/dx − i·dL/dy"
-#: what each framework's gradient of a real loss w.r.t. a complex input is
-CONVENTIONS = {"tensorflow": CANONICAL, "torch": CANONICAL, "jax": CONJUGATE}
-#: the fix that turns each framework's answer into :data:`CANONICAL`
-FIXES = {"tensorflow": "none needed", "torch": "none needed", "jax": "jnp.conj(jax.grad(loss)(z))"}
+#: what each framework's gradient of a real loss w.r.t. a complex input is (its registry row says)
+CONVENTIONS = {f.name: f.complex_gradient for f in REGISTRY}
 DTYPES = ("complex64", "complex128")
 
 
-def to_canonical(framework: str, grad: np.ndarray | None) -> np.ndarray | None:
-    """``grad`` in :data:`CANONICAL`'s convention (JAX's conjugated)."""
-    if grad is None or CONVENTIONS[framework] == CANONICAL:
+def to_canonical(convention: str, grad: np.ndarray | None) -> np.ndarray | None:
+    """``grad``, given in ``convention``, in :data:`CANONICAL`'s (the conjugate convention's answer conjugated)."""
+    if grad is None or convention == CANONICAL:
         return grad
     return np.conj(grad)
 
@@ -69,7 +68,7 @@ def gradient(loss: Callable[[dict[str, np.ndarray]], np.ndarray], point: dict[st
             if re.directions is not None:
                 raise ValueError(f"complex source {s!r} has {point[s].size} elements: keep complex cases within "
                                  f"{reference.FULL_LIMIT}, where every coordinate is differenced")
-            out[s] = reference.Estimate(np.stack([re.value, im.value], -1), np.stack([re.error, im.error], -1))
+            out[s] = reference.stacked([re, im], -1)
         else:
             out[s] = found[s]
     return out

@@ -151,3 +151,21 @@ def complex_normal(std: float = 1.0, center: complex = 0j) -> ComplexDomain:
     name = f"complex_normal({std}" + (f", center={center})" if center else ")")
     return ComplexDomain(name, lambda rng, shape: rng.normal(0.0, std, shape),
                          center=complex(center))
+
+
+#: the random weights of a cotangent or tangent have magnitudes in [WEIGHT_MIN, 2 - WEIGHT_MIN]
+WEIGHT_MIN = 0.5
+
+
+def weights(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype | str = np.float64) -> np.ndarray:
+    """A random cotangent or tangent: magnitudes uniform in [WEIGHT_MIN, 2 − WEIGHT_MIN] with a random sign (a random
+    phase where ``dtype`` is complex), exact in ``dtype``. A standard normal weight can be 0.01 and hide an error in the
+    one Jacobian entry it weighs; with these, every entry of a weighted sum counts at least half, which is what a
+    check's single-entry guarantee (:func:`harness.judge.power`) rests on."""
+    dtype = np.dtype(dtype)
+    size = rng.uniform(WEIGHT_MIN, 2 - WEIGHT_MIN, shape)
+    if dtype.kind == "c":
+        w = size * np.exp(1j * rng.uniform(0, 2 * np.pi, shape))
+    else:
+        w = size * rng.choice([-1.0, 1.0], shape)
+    return np.asarray(w).astype(dtype)

@@ -2,88 +2,56 @@
 
 ``gradcheck(fn, args, framework="torch")`` differentiates ``fn`` with the framework's own machinery
 and compares with float64 finite differences of ``fn`` itself, evaluated in the same framework
-(:mod:`harness.reference`: adaptive steps, Richardson extrapolation, an error bar per entry).
+(:mod:`harness.reference`: adaptive steps, Richardson extrapolation, an error bar per entry), on the
+one judge the suite uses (:mod:`harness.judge`).
 
 - ``args`` is a pytree (tuples, lists, dicts, nested): a tuple or list is passed positionally, a dict
   as keywords. Floating and complex NumPy leaves (float16, bfloat16, float32, float64, complex64,
   complex128) are differentiated, each in its own dtype; integer and bool arrays pass through as
   constant tensors, anything else (Python numbers, strings) unchanged. Every floating or complex
   leaf of ``fn``'s output (a tensor or a pytree of them) is checked.
-- Reverse mode weights the outputs with a random cotangent, forward mode pushes a random tangent;
-  every weight has magnitude in [0.5, 1.5], so an error in one Jacobian entry cannot hide behind a
-  tiny weight. Sources up to :data:`harness.reference.FULL_LIMIT` elements are compared at every
-  coordinate; larger ones at sampled coordinates plus random projections, which the result says.
+- Reverse mode weights the outputs with a random cotangent, forward mode pushes a random tangent
+  (:func:`harness.domains.weights`: magnitudes in [0.5, 1.5]), so an error in one Jacobian entry cannot
+  hide behind a tiny weight. Sources up to :data:`harness.reference.FULL_LIMIT` elements are compared at
+  every coordinate; larger ones at sampled coordinates plus random projections, which the result says.
 - ``order=2`` checks the Hessian of the weighted output times a random tangent (reverse-over-reverse
-  for ``"rev"``, forward-over-reverse for ``"fwd"``) against finite differences of ``fn``.
+  for ``"rev"``, forward-over-reverse for ``"fwd"``) against finite differences of ``fn``; a complex
+  output is weighted as ``Re Σ conj(w)·output``.
 - ``compiled=True`` checks the derivative computed under ``tf.function``, ``torch.compile`` or
   ``jax.jit``; ``compiled="xla"`` under ``tf.function(jit_compile=True)`` (TensorFlow).
 - Complex leaves are checked in one convention, :data:`harness.complexes.CANONICAL` (∂L/∂x + i·∂L/∂y
-  for the real loss ``L = Re Σ conj(cotangent)·output``): TensorFlow and PyTorch return it; JAX returns
-  its conjugate (and its VJP is linear, not conjugate-linear, in the cotangent), which is converted.
+  for the real loss ``L = Re Σ conj(cotangent)·output``); a framework whose gradient is the conjugate
+  (JAX: its VJP is linear in the cotangent) is converted.
+
+The outcomes: passed (a :class:`GradcheckResult`), or one of :mod:`harness.errors`: wrong gradient
+(:class:`GradientMismatch`), reference undefined (:class:`ReferenceUndefined`), not deterministic
+(:class:`NotDeterministic`), cannot check (:class:`GradcheckError`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from harness import complexes, frameworks, reference, trees
-from harness.check import numpy_dtype
-from harness.comparison import compare
+from harness import complexes, domains, frameworks, judge, reference, second_order, trees
+from harness.errors import Disconnected, GradcheckError, GradientMismatch, NotDeterministic, ReferenceUndefined
+from harness.judge import DetectionPower
+from harness.plans import numpy_dtype
 from harness.tolerances import Tolerance, for_dtype
+from harness.user_call import UserCall, real_vector, split_real
 
-__all__ = ["MODES", "DetectionPower", "GradcheckError", "GradcheckResult", "GradientMismatch", "gradcheck", "gradcheck_model"]
+__all__ = ["MODES", "DetectionPower", "Disconnected", "GradcheckError", "GradcheckResult", "GradientMismatch",
+           "NotDeterministic", "ReferenceUndefined", "gradcheck", "gradcheck_model"]
 
 MODES = ("rev", "fwd")
-#: random cotangents and tangents have magnitudes in [WEIGHT_MIN, 2 - WEIGHT_MIN] and random signs (phases)
-WEIGHT_MIN = 0.5
 #: coarsest first: the tolerance of a check is that of its least precise leaf
 _PRECISION_ORDER = ("bfloat16", "float16", "float32", "complex64", "float64", "complex128")
-_FRAMEWORK_MODULES = ("torch", "tensorflow", "jax", "jaxlib", "keras")
-
-
-class GradientMismatch(AssertionError):
-    """The framework's derivative differs from the float64 reference beyond the tolerance."""
-
-
-class GradcheckError(ValueError):
-    """The check cannot be made as asked; the message names the problem and the fix in one line."""
-
-
-@dataclass(frozen=True)
-class DetectionPower:
-    """What the check could have missed.
-
-    Attributes:
-        entries: derivative entries compared one by one (a cotangent-weighted gradient entry per input
-            coordinate in reverse mode, an output entry in forward mode).
-        probes: random projections compared (sources larger than ``reference.FULL_LIMIT``).
-        unsampled: input coordinates of large sources compared only through the projections.
-        single_entry: the smallest error, confined to one Jacobian (or second-derivative) entry, that the
-            check is guaranteed to catch, relative to the largest entry of that derivative; ``None`` where
-            some coordinates were unsampled (no guarantee there).
-    """
-
-    entries: int = 0
-    probes: int = 0
-    unsampled: int = 0
-    single_entry: float | None = 0.0
-
-    def __str__(self) -> str:
-        compared = f"{self.entries} entries compared one by one, {self.probes} random probes"
-        if self.single_entry is None:
-            return (f"{compared}; {self.unsampled} coordinates only inside random projections: no single-entry "
-                    f"guarantee for them")
-        return (f"{compared}; catches any error in a single Jacobian entry above {self.single_entry:.2g} of the "
-                f"derivative's largest entry")
-
-    def merged(self, other: DetectionPower) -> DetectionPower:
-        single = None if None in (self.single_entry, other.single_entry) else max(self.single_entry, other.single_entry)
-        return DetectionPower(self.entries + other.entries, self.probes + other.probes,
-                              self.unsampled + other.unsampled, single)
+_LABELS = {"rev": "reverse mode", "fwd": "forward mode"}
+_SECOND = {"rev": "second order, reverse-over-reverse", "fwd": "second order, forward-over-reverse"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +71,7 @@ class GradcheckResult:
         tolerance: the tolerance used, as text.
         power: what the check could have missed (:class:`DetectionPower`).
         convention: the complex-gradient convention checked, where a leaf is complex.
+        nondeterminism: the largest difference seen between two calls at the same inputs (0 unless ``nondet_tol``).
     """
 
     framework: str
@@ -119,6 +88,7 @@ class GradcheckResult:
     tolerance: str
     power: DetectionPower = field(default_factory=DetectionPower)
     convention: str | None = None
+    nondeterminism: float = 0.0
 
     def __str__(self) -> str:
         convention = f"; complex convention {self.convention}" if self.convention else ""
@@ -127,315 +97,172 @@ class GradcheckResult:
                 f"tolerance {self.tolerance}{convention}\n  {self.power}")
 
 
-def _kind(dtype: np.dtype) -> str | None:
-    if dtype.kind == "c":
-        return "complex"
-    if dtype.kind == "f" or dtype.name == "bfloat16":  # ml_dtypes' bfloat16 is not a NumPy floating subtype
-        return "float"
-    return None
-
-
-def _wide(dtype: np.dtype) -> np.dtype:
-    return np.dtype(np.complex128) if dtype.kind == "c" else np.dtype(np.float64)
-
-
-def _weights(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """Random weights of magnitude [WEIGHT_MIN, 2 - WEIGHT_MIN], random sign (or phase), exact in ``dtype``."""
-    size = rng.uniform(WEIGHT_MIN, 2 - WEIGHT_MIN, shape)
-    if dtype.kind == "c":
-        w = size * np.exp(1j * rng.uniform(0, 2 * np.pi, shape))
-    else:
-        w = size * rng.choice([-1.0, 1.0], shape)
-    # rounded to the dtype, so the reference weights exactly what the framework weights
-    return np.asarray(w).astype(dtype)
-
-
-def _is_framework_tensor(value: Any) -> bool:
-    return type(value).__module__.split(".")[0] in _FRAMEWORK_MODULES
-
-
-@dataclass
-class _Leaf:
-    path: str
-    name: str | None  # the adapter's input name; None for a value passed through unchanged
-    value: Any
-    source: bool
-
-
-def _parse_args(args: Any, path_of: Callable[[tuple], str]) -> list[_Leaf]:
-    parsed = []
-    for i, (key, leaf) in enumerate(zip(trees.keys(args), trees.leaves(args))):
-        path = path_of(key)
-        if _is_framework_tensor(leaf):
-            raise GradcheckError(f"{path} is a {type(leaf).__module__.split('.')[0]} tensor: pass NumPy arrays "
-                                 f"(e.g. x.detach().cpu().numpy(), np.asarray(x)); gradcheck makes the tensors")
-        if isinstance(leaf, (np.ndarray, np.generic)):
-            array = np.asarray(leaf)
-            if _kind(array.dtype):
-                parsed.append(_Leaf(path, f"s{i}", array, True))
-            elif array.dtype.kind in "biu":
-                parsed.append(_Leaf(path, f"c{i}", array, False))
-            else:
-                raise GradcheckError(f"{path} has dtype {array.dtype}, which no framework differentiates: pass a "
-                                     f"float, complex, integer or bool array")
-        else:
-            parsed.append(_Leaf(path, None, leaf, False))
-    return parsed
-
-
 def _coarsest(dtypes: list[str]) -> str:
     known = [d for d in dtypes if d in _PRECISION_ORDER]
     return min(known, key=_PRECISION_ORDER.index) if known else "float64"
 
 
-def _split_real(values: Mapping[str, np.ndarray | None], complex_names: set[str]) -> dict[str, np.ndarray | None]:
-    """Complex arrays as two real keys (``name.re``, ``name.im``), the space derivatives are compared in."""
-    out = {}
-    for name, v in values.items():
-        if name in complex_names:
-            v = None if v is None else np.asarray(v, dtype=np.complex128)
-            out[f"{name}.re"], out[f"{name}.im"] = (None, None) if v is None else (v.real.copy(), v.imag.copy())
-        else:
-            out[name] = None if v is None else np.asarray(v, dtype=np.float64)
-    return out
-
-
-def _real_vector(arrays: Sequence[Any]) -> np.ndarray:
-    parts = []
-    for a in arrays:
-        a = np.asarray(a)
-        parts.append(complexes.as_pairs(a).ravel() if a.dtype.kind == "c" else a.astype(np.float64).ravel())
-    return np.concatenate(parts) if parts else np.zeros(0)
-
-
 class _Check:
-    """One gradcheck call: the parsed arguments, the adapter, and the judged comparisons."""
+    """One gradcheck call: the user's call, the judged derivatives, and the verdict."""
 
-    def __init__(self, fn: Callable, args: Any, kwargs: Mapping[str, Any] | None, framework: str, device: str,
-                 compiled: bool | str, tolerance: Tolerance | None, path_of: Callable[[tuple], str], order: int = 1):
-        if isinstance(args, (list, tuple)):
-            self.positional = True
-        elif isinstance(args, dict):
-            self.positional = False
-        else:
-            raise GradcheckError(f"args must be a tuple or list (positional arguments) or a dict (keyword "
-                                 f"arguments), got {type(args).__name__}: wrap one array as (x,)")
-        self.fn, self.args, self.kwargs = fn, args, dict(kwargs or {})
-        self.eager = frameworks.load(frameworks.canonical(framework), device)
-        regime = {False: "eager", True: "compiled"}.get(compiled, compiled)
-        if regime not in ("eager", "compiled", "xla"):
-            raise GradcheckError(f"compiled={compiled!r}: use True (tf.function, torch.compile, jax.jit), 'xla' "
-                                 f"(TensorFlow's jit_compile=True) or False")
-        self.adapter = self.eager.in_regime(regime)
-        self.leaves = _parse_args(args, path_of)
-        self.sources = [leaf for leaf in self.leaves if leaf.source]
-        if not self.sources:
-            raise GradcheckError("args hold no floating-point or complex NumPy array to differentiate: pass the "
-                                 "inputs as float arrays (np.asarray(x, dtype=np.float64))")
-        self.names = [leaf.name for leaf in self.sources]
-        self.inputs = {leaf.name: leaf.value for leaf in self.leaves if leaf.name}
-        self.complex = {leaf.name for leaf in self.sources if leaf.value.dtype.kind == "c"}
-        self.out_paths, self.out_dtypes, self.out_shapes, self.checked = self._outputs()
-        dtypes = [str(leaf.value.dtype) for leaf in self.sources] + self.out_dtypes
+    def __init__(self, call: UserCall, tolerance: Tolerance | None, order: int, nondet_tol: float):
+        self.call, self.adapter, self.order, self.nondet_tol = call, call.adapter, order, nondet_tol
+        dtypes = [str(leaf.value.dtype) for leaf in call.sources] + call.out_dtypes
         self.tol = tolerance or for_dtype(_coarsest(dtypes), order=order)
-        self.convention = complexes.CANONICAL if self.complex or any("complex" in d for d in self.out_dtypes) else None
-        self.point = _split_real({n: self.inputs[n].astype(_wide(self.inputs[n].dtype)) for n in self.names},
-                                 self.complex)
-        self.forward64 = self._float64_forward()
-        self.failures: list[str] = []
-        self.counted = self.total = 0
-        self.max_abs = self.max_rel = self.worst = 0.0
-        self.worst_at = ""
-        self.power = DetectionPower()
+        self.convention = complexes.CANONICAL if call.complex or any("complex" in d for d in call.out_dtypes) else None
+        self.judged: list[tuple[str, judge.Judgement, float]] = []
+        self.noise = 0.0  # the largest difference between two calls at the same inputs (within nondet_tol)
+        # outputs that are not finite at the point (asin at 1.5) have no derivative: the reverse-mode and second-order
+        # references weigh only the finite ones, so one such entry does not leave every input undefined
+        with np.errstate(all="ignore"):
+            self.finite_outputs = np.isfinite(call.forward64(call.point))
 
-    # -- calling fn ------------------------------------------------------------------------------
-    def _call(self, named: Mapping[str, Any]) -> Any:
-        tree = trees.rebuild(self.args, [named[leaf.name] if leaf.name else leaf.value for leaf in self.leaves])
-        return self.fn(*tree, **self.kwargs) if self.positional else self.fn(**tree, **self.kwargs)
+    def twice(self, what: str, compute: Callable[[], Any], labels: Sequence[str]) -> Any:
+        """``compute()`` twice where that is cheap (eager), its two answers required to agree; the first answer."""
+        first = self.call.guarded(what, compute)
+        if self.adapter.regime == "eager":  # a compiled regime compiles each call afresh: once is the budget
+            second = self.call.guarded(what, compute)
+            as_list = lambda v: list(v.values()) if isinstance(v, dict) else list(v)  # noqa: E731
+            self.noise = max(self.noise, self.call.same_twice(f"fn's {what}", as_list(first), as_list(second), labels,
+                                                              self.nondet_tol))
+        return first
 
-    def neutral(self, xp, **named) -> list[Any]:
-        """``fn`` in the adapters' form: named tensors in, the checked output leaves out."""
-        outs = trees.leaves(self._call(named))
-        return [outs[i] for i in self.checked]
+    def _tol(self) -> Tolerance:
+        # a derivative accepted as not quite deterministic may be off by what two calls differed by
+        return dataclasses.replace(self.tol, resolution=self.tol.resolution + self.noise) if self.noise else self.tol
 
-    def _outputs(self):
-        tensors = {n: self.eager.tensor(v) for n, v in self.inputs.items()}
-        try:
-            out = self._call(tensors)
-        except Exception as exc:
-            raise GradcheckError(f"fn failed on the given args ({type(exc).__name__}: {_first_line(exc)}): "
-                                 f"fix fn or the args before checking its gradient") from exc
-        paths, dtypes, shapes, checked = [], [], [], []
-        for i, (key, leaf) in enumerate(zip(trees.keys(out), trees.leaves(out))):
-            try:
-                value = np.asarray(self.eager.numpy(leaf))
-            except Exception:  # noqa: BLE001, S112 - a leaf that is not an array is not checked
-                continue
-            if _kind(value.dtype):
-                paths.append(trees.python_path("output", key))
-                dtypes.append(str(value.dtype))
-                shapes.append(value.shape)
-                checked.append(i)
-        if not checked:
-            raise GradcheckError("fn's output has no floating-point or complex leaf, so nothing is differentiable: "
-                                 "return the float tensor (or pytree of them) whose derivative you want")
-        return paths, dtypes, shapes, checked
-
-    def _float64_forward(self) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
-        """``fn`` at a real-space float64 point, as one float64 vector (complex outputs as pairs)."""
-        consts = {n: self.eager.tensor(v) for n, v in self.inputs.items() if n not in self.names}
-
-        def run(*sources):
-            return self.neutral(self.eager.xp, **consts, **dict(zip(self.names, sources)))
-        forward = run
-        if self.eager.compile_small_calls:  # JAX: jit pays for itself over thousands of evaluations
-            forward = self.eager.compile(run)
-
-        def joined(point: Mapping[str, np.ndarray]) -> list[np.ndarray]:
-            sources = [point[n] if n not in self.complex else point[f"{n}.re"] + 1j * point[f"{n}.im"] for n in self.names]
-            return [np.asarray(self.eager.numpy(o)) for o in forward(*(self.eager.tensor(s) for s in sources))]
-
-        try:
-            outs = joined(self.point)
-        except Exception as exc:
-            if forward is run:
-                raise self._fails_in_float64(exc) from exc
-            forward = run  # not compilable (Python control flow on values): evaluate eagerly
-            try:
-                outs = joined(self.point)
-            except Exception as exc2:
-                raise self._fails_in_float64(exc2) from exc2
-        shapes = [o.shape for o in outs]
-        if shapes != self.out_shapes:
-            raise GradcheckError(f"fn's output changes structure in float64 ({len(outs)} checked leaves shaped {shapes}, "
-                                 f"{len(self.out_shapes)} shaped {self.out_shapes} at the given dtypes): make fn's "
-                                 f"output the same pytree whatever its inputs' dtype")
-        return lambda point: _real_vector(joined(point))
-
-    @staticmethod
-    def _fails_in_float64(exc: Exception) -> GradcheckError:
-        return GradcheckError(f"fn fails with float64 inputs ({type(exc).__name__}: {_first_line(exc)}); the reference "
-                              f"evaluates fn in float64: let fn follow its inputs' dtype (no hard-coded float32)")
-
-    # -- paths ------------------------------------------------------------------------------------
-    def path(self, key: str, index: str = "") -> str:
-        """A comparison key (and an entry's index) as the user's path: ``args['w'][2, 3]``,
-        ``output[1][0, 4] (imaginary part)``."""
-        base, _, part = key.rpartition(".") if key.endswith((".re", ".im")) else (key, "", "")
-        by_name = {leaf.name: leaf.path for leaf in self.sources}
-        return by_name.get(base, base) + index + {"re": " (real part)", "im": " (imaginary part)", "": ""}[part]
-
-    # -- judging ----------------------------------------------------------------------------------
-    def _entry(self, label: str, key: str, flat: int, value: np.ndarray, est: reference.Estimate) -> str:
-        index = ", ".join(str(int(i)) for i in np.unravel_index(flat, value.shape)) if value.ndim else ""
-        where = self.path(key, (" probe" if est.directions is not None else "") + (f"[{index}]" if index else ""))
-        return (f"[{label}] {where}: got {value.flat[flat]:.10g}, reference {est.value.flat[flat]:.10g} "
-                f"± {est.error.flat[flat]:.2g}")
-
-    def judge(self, label: str, got: dict, ref: dict[str, reference.Estimate], weight_floor: float) -> None:
-        result = compare(got, ref, self.tol)
-        # the guarantee: an error confined to one Jacobian entry moves one compared entry by at least
-        # weight_floor times itself, and is caught once that exceeds the entry's allowance
-        full = [key for key, est in ref.items() if est.directions is None]
-        scale = max((float(np.max(np.abs(ref[k].value), initial=0.0)) for k in full), default=0.0)
-        widest = max((float(np.max(result.allowance[k], initial=0.0)) for k in full), default=0.0)
-        single = widest / weight_floor / scale if scale else float("inf")
-        for key, est in ref.items():
-            allowance, value = result.allowance[key], result.got[key]
-            diff = np.abs(value - est.value)
-            over = diff > allowance
-            self.total += value.size
-            if est.directions is None:
-                part = DetectionPower(entries=value.size, single_entry=single)
-            else:
-                size = est.directions.shape[1]
-                sampled = int(np.sum(np.count_nonzero(est.directions, axis=1) == 1))
-                part = DetectionPower(entries=sampled, probes=len(est.directions) - sampled,
-                                      unsampled=size - sampled, single_entry=None)
-            self.power = self.power.merged(part)
-            probe = est.directions is not None
-            ratio = np.where(diff == 0, 0.0, diff / np.maximum(allowance, 1e-300))
-            if ratio.size and ratio.max() >= self.worst:
-                self.worst, self.worst_at = float(ratio.max()), self._entry(label, key, int(np.argmax(ratio)), value, est)
-            if not over.any():
-                continue
-            self.counted += int(over.sum())
-            for flat in np.argsort(ratio, axis=None)[::-1][:3]:
-                if not over.flat[flat]:
-                    break
-                self.failures.append(
-                    f"{self._entry(label, key, flat, value, est)} (|diff| {diff.flat[flat]:.3g} > allowed "
-                    f"{allowance.flat[flat]:.3g}; {int(over.sum())} of {value.size} {'probes' if probe else 'entries'} "
-                    f"of {self.path(key)} over)")
-        self.max_abs, self.max_rel = max(self.max_abs, result.max_abs), max(self.max_rel, result.max_rel)
-
-    # -- the checks -----------------------------------------------------------------------------
     def first_order(self, modes: Sequence[str], rng: np.random.Generator) -> None:
+        call = self.call
+        source_paths = [leaf.path for leaf in call.sources]
         if "rev" in modes:
-            cots = [_weights(rng, s, numpy_dtype(d)) for s, d in zip(self.out_shapes, self.out_dtypes)]
-            cot_vector = _real_vector(cots)
-            passed = cots
-            if self.eager.name == "jax":  # JAX's VJP is linear in the cotangent: conj gives Re Σ conj(c)·out's
-                passed = [np.conj(c) if c.dtype.kind == "c" else c for c in cots]
-            raw = self.adapter.vjp(self.neutral, self.inputs, self.names, passed, zero_unconnected=True)
-            got = {n: complexes.to_canonical(self.eager.name, g) if n in self.complex else g for n, g in raw.items()}
-            scalar = lambda p: np.atleast_1d(cot_vector @ self.forward64(p))  # noqa: E731
-            ref = reference.gradient(scalar, self.point, list(self.point), rng=rng)
-            self.judge("reverse mode", _split_real(got, self.complex), ref, WEIGHT_MIN)
+            cots = [domains.weights(rng, s, numpy_dtype(d)) for s, d in zip(call.out_shapes, call.out_dtypes)]
+            cot_vector = real_vector(cots)
+            # the conjugate convention's VJP is linear in the cotangent: conj gives Re Σ conj(c)·output's gradient
+            passed = [np.conj(c) if c.dtype.kind == "c" and self.adapter.complex_gradient != complexes.CANONICAL else c
+                      for c in cots]
+            raw = self.twice("reverse-mode derivative", lambda: call.shaped("reverse-mode", self.adapter.vjp(
+                call.neutral, call.inputs, call.names, passed, none_unconnected=True)), source_paths)
+            got = {n: complexes.to_canonical(self.adapter.complex_gradient, g) if n in call.complex else g
+                   for n, g in raw.items()}
+            ref = reference.gradient(self.weighted(cot_vector), call.point,
+                                     list(call.point), rng=rng, noise=self.noise * float(np.abs(cot_vector).sum()))
+            judged = self._excused(judge.judge(split_real(got, call.complex), ref, self._tol()))
+            self._disconnected(raw, judged)
+            self.judged.append((_LABELS["rev"], judged, domains.WEIGHT_MIN))
         if "fwd" in modes:
-            tangents = {n: _weights(rng, self.inputs[n].shape, self.inputs[n].dtype) for n in self.names}
-            out_tangents = self.adapter.jvp(self.neutral, self.inputs, tangents)
-            est = reference.jvp(self.forward64, self.point, _split_real(tangents, self.complex))
+            tangents = {n: domains.weights(rng, call.inputs[n].shape, call.inputs[n].dtype) for n in call.names}
+            out_tangents = self.twice("forward-mode derivative",
+                                      lambda: self.adapter.jvp(call.neutral, call.inputs, tangents), call.out_paths)
+            est = reference.jvp(call.forward64, call.point, split_real(tangents, call.complex),
+                                noise=self.noise * float(np.abs(real_vector(list(tangents.values()))).sum()))
             got, ref, start = {}, {}, 0
-            for path, shape, value in zip(self.out_paths, self.out_shapes, out_tangents):
+            for path, shape, value in zip(call.out_paths, call.out_shapes, out_tangents):
                 value = np.asarray(value)
-                parts = {path: value.astype(np.float64)}
+                size = int(np.prod(shape))
                 if value.dtype.kind == "c":  # compared as real and imaginary parts, each shaped like the output
-                    parts = {f"{path}.re": value.real.astype(np.float64), f"{path}.im": value.imag.astype(np.float64)}
-                    shape = (*shape, 2)
-                stop = start + int(np.prod(shape))
-                values, errors = est.value[start:stop].reshape(shape), est.error[start:stop].reshape(shape)
-                for i, (key, part) in enumerate(parts.items()):
-                    got[key] = part
-                    pick = (..., i) if len(parts) == 2 else ...
-                    ref[key] = reference.Estimate(values[pick], errors[pick])
-                start = stop
-            self.judge("forward mode", got, ref, WEIGHT_MIN)
+                    for i, (part, values) in enumerate((("re", value.real), ("im", value.imag))):
+                        got[f"{path}.{part}"] = values.astype(np.float64)
+                        ref[f"{path}.{part}"] = est.reshaped(shape, slice(start + i, start + 2 * size, 2))
+                    start += 2 * size
+                else:
+                    got[path], ref[path] = value.astype(np.float64), est.reshaped(shape, slice(start, start + size))
+                    start += size
+            self.judged.append((_LABELS["fwd"], judge.judge(got, ref, self._tol()), domains.WEIGHT_MIN))
 
     def second_order(self, modes: Sequence[str], rng: np.random.Generator) -> None:
-        if self.convention:
-            raise GradcheckError("order=2 with complex leaves is not supported: check the real and imaginary parts "
-                                 "as separate real arguments")
-        weights = {f"w{i}": _weights(rng, s, numpy_dtype(d))
-                   for i, (s, d) in enumerate(zip(self.out_shapes, self.out_dtypes))}
-        weight_vector = _real_vector(list(weights.values()))
+        call = self.call
+        if call.complex:
+            raise GradcheckError("order=2 with complex inputs is not supported: check the real and imaginary parts "
+                                 "as separate real arguments (complex outputs of real inputs are checked)")
+        weights = {f"w{i}": domains.weights(rng, s, numpy_dtype(d))
+                   for i, (s, d) in enumerate(zip(call.out_shapes, call.out_dtypes))}
+        weight_vector = real_vector(list(weights.values()))
 
         def weighted(xp, **named):
-            outs = self.neutral(xp, **{n: v for n, v in named.items() if n not in weights})
-            return sum(xp.sum(named[w] * o) for w, o in zip(weights, outs))
-        tangents = {n: _weights(rng, self.inputs[n].shape, self.inputs[n].dtype) for n in self.names}
-        scalar = lambda p: np.atleast_1d(weight_vector @ self.forward64(p))  # noqa: E731
-        ref = reference.hvp(scalar, self.point, _split_real(tangents, self.complex))
+            # Re Σ conj(w)·out: the real loss whose Hessian is checked (for a real output, Σ w·out)
+            outs = call.neutral(xp, **{n: v for n, v in named.items() if n not in weights})
+            return sum(xp.sum(xp.real(xp.conj(named[w]) * o)) if np.iscomplexobj(weights[w]) else xp.sum(named[w] * o)
+                       for w, o in zip(weights, outs))
+        tangents = {n: domains.weights(rng, call.inputs[n].shape, call.inputs[n].dtype) for n in call.names}
+        ref = second_order.hvp(self.weighted(weight_vector), call.point, tangents,
+                               noise=self.noise * float(np.abs(weight_vector).sum()))
         for mode in modes:
-            label = {"rev": "second order, reverse-over-reverse", "fwd": "second order, forward-over-reverse"}[mode]
-            got = self.adapter.hvp(weighted, self.inputs | weights, tangents, zero_unconnected=True, outer=mode)
-            self.judge(label, _split_real(got, self.complex), ref, WEIGHT_MIN * WEIGHT_MIN)
+            got = self.twice(f"{_SECOND[mode]} derivative", lambda: call.shaped("second-order", self.adapter.hvp(
+                weighted, call.inputs | weights, tangents, zero_unconnected=True, outer=mode)),
+                [leaf.path for leaf in call.sources])
+            self.judged.append((_SECOND[mode], self._excused(judge.judge(got, ref, self._tol())),
+                                domains.WEIGHT_MIN ** 2))
 
-    def result(self, modes: Sequence[str], order: int) -> GradcheckResult:
-        dtypes = {leaf.path: str(leaf.value.dtype) for leaf in self.sources}
-        if self.failures:
+    def weighted(self, weights: np.ndarray) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+        """``Σ w·fn(p)`` in float64 over the outputs that are finite at the point (the real loss the references
+        differentiate)."""
+        keep = self.finite_outputs
+        return lambda p: np.atleast_1d(np.sum(np.where(keep, weights * self.call.forward64(p), 0.0)))
+
+    def _excused(self, judged: judge.Judgement) -> judge.Judgement:
+        """Where some output is not finite at the point, the weighted references left it out (its derivative does
+        not exist), so an input entry the framework answers with NaN or ±inf is undefined there, not wrong."""
+        if self.finite_outputs.all():
+            return judged
+        judged.excuse({k: judged.wrong[k] & ~np.isfinite(judged.got[k]) for k in judged.got})
+        return judged
+
+    def _disconnected(self, raw: Mapping[str, Any], judged: judge.Judgement) -> None:
+        """No gradient at all (``None``) for an input the output depends on: a one-line error saying why that is."""
+        for leaf in self.call.sources:
+            keys = [k for k in judged.got if k == leaf.name or k.startswith(f"{leaf.name}.")]
+            if raw.get(leaf.name) is None and any(judged.wrong[k].any() for k in keys):
+                largest = max(float(np.max(np.abs(judged.ref[k].value), initial=0.0)) for k in keys)
+                raise Disconnected(
+                    f"no gradient reaches {leaf.path} ({self.adapter.name} answers None: nothing connects the output "
+                    f"to it in its graph), but the output depends on it (finite differences: up to {largest:.3g}): fn "
+                    f"takes the value out of the framework (.detach(), .numpy(), .item(), float(), stop_gradient) or a "
+                    f"custom gradient returns None for it; keep the computation in {self.adapter.name} operations")
+
+    def result(self, modes: Sequence[str]) -> GradcheckResult:
+        dtypes = {leaf.path: str(leaf.value.dtype) for leaf in self.call.sources}
+        total = sum(j.compared for _, j, _ in self.judged)
+        power = DetectionPower(single_entry=None) if not self.judged else judge.power(self.judged[0][1],
+                                                                                        self.judged[0][2])
+        for _, j, floor in self.judged[1:]:
+            power = power.merged(judge.power(j, floor))
+        head = f"{self.adapter.name} {self.adapter.version} ({self.adapter.regime}; {_dtype_text(dtypes)})"
+        wrong = [line for label, j, _ in self.judged for line in self._lines(label, j, "wrong")]
+        undefined = [line for label, j, _ in self.judged for line in self._lines(label, j, "undefined")]
+        if wrong:
+            counted = sum(int(m.sum()) for _, j, _ in self.judged for m in j.wrong.values())
             raise GradientMismatch(
-                f"{self.adapter.name} {self.adapter.version} ({self.adapter.regime}; {_dtype_text(dtypes)}): "
-                f"{self.counted} of {self.total} compared entries differ from the float64 reference beyond the "
-                f"tolerance ({self.tol}):\n  " + "\n  ".join(self.failures) + f"\n  detection power: {self.power}")
-        return GradcheckResult(self.adapter.name, self.adapter.version, self.adapter.regime, tuple(modes), order,
-                               dtypes, self.max_abs, self.max_rel, self.worst, self.worst_at, self.total, str(self.tol),
-                               self.power, self.convention)
+                f"{head}: {counted} of {total} compared entries differ from the float64 reference beyond the "
+                f"tolerance ({self._tol()}):\n  " + "\n  ".join(wrong + undefined) + f"\n  detection power: {power}")
+        if undefined:
+            count = sum(int(m.sum()) for _, j, _ in self.judged for m in j.undefined.values())
+            raise ReferenceUndefined(
+                f"{head}: the derivative does not exist at {count} entr{'y' if count == 1 else 'ies'}, so they were "
+                f"not judged (the other {total} passed): move the point off the kink, or compare the framework's "
+                f"answer there with its documented convention:\n  " + "\n  ".join(undefined))
+        worst = max(self.judged, key=lambda item: item[1].worst_ratio)
+        worst_at = "" if worst[1].worst is None else self._where(worst[0], worst[1].worst, worst[1])
+        return GradcheckResult(self.adapter.name, self.adapter.version, self.adapter.regime, tuple(modes), self.order,
+                               dtypes, max(j.max_abs for _, j, _ in self.judged),
+                               max(j.max_rel for _, j, _ in self.judged), worst[1].worst_ratio, worst_at, total,
+                               str(self._tol()), power, self.convention, self.noise)
 
+    def _where(self, label: str, entry: judge.Entry, judged: judge.Judgement) -> str:
+        return (f"[{label}] {self.call.path(entry.key, entry.where)}: got {entry.got:.10g}, reference "
+                f"{entry.ref:.10g} ± {entry.error:.2g}")
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else ""
+    def _lines(self, label: str, judged: judge.Judgement, which: str) -> list[str]:
+        lines = []
+        for key in judged.got:
+            mask = judged.wrong[key] if which == "wrong" else judged.undefined[key]
+            for e in judged.entries(key, which):
+                where = self.call.path(key, e.where)
+                if which == "wrong":
+                    lines.append(f"[{label}] {where}: {e.wrong()}; {int(mask.sum())} of {mask.size} "
+                                 f"{'probes' if e.probe else 'entries'} of {self.call.path(key)} over")
+                else:
+                    lines.append(f"[{label}] {where}: {e.undefined()}")
+        return lines
 
 
 def _dtype_text(dtypes: dict[str, str]) -> str:
@@ -443,34 +270,46 @@ def _dtype_text(dtypes: dict[str, str]) -> str:
     return kinds[0] if len(kinds) == 1 else ", ".join(f"{p} {d}" for p, d in dtypes.items())
 
 
-def _validate(modes: Sequence[str], order: int) -> tuple[str, ...]:
+def _validate(modes: Sequence[str], order: int, nondet_tol: float) -> tuple[str, ...]:
     modes = (modes,) if isinstance(modes, str) else tuple(modes)
     unknown = set(modes) - set(MODES)
     if unknown or not modes:
         raise GradcheckError(f"unknown modes {sorted(unknown) or '(none)'}: use some of {MODES}")
     if order not in (1, 2):
         raise GradcheckError(f"order={order!r}: gradcheck checks order 1 or 2")
+    if not (isinstance(nondet_tol, (int, float)) and nondet_tol >= 0):
+        raise GradcheckError(f"nondet_tol={nondet_tol!r}: give the largest difference between two calls to accept "
+                             f"(a number >= 0; 0 requires identical calls)")
     return modes
 
 
 def run_check(fn: Callable, args: Any, *, framework: str, kwargs: Mapping[str, Any] | None = None,
               modes: Sequence[str] = ("rev",), order: int = 1, compiled: bool | str = False, device: str = "cpu",
-              tolerance: Tolerance | None = None, seed: int = 0,
+              tolerance: Tolerance | None = None, seed: int = 0, nondet_tol: float = 0.0,
               path_of: Callable[[tuple], str] = lambda key: trees.python_path("args", key)) -> GradcheckResult:
     """:func:`gradcheck` with the leaves' display names chosen by ``path_of`` (a key path -> text)."""
-    modes = _validate(modes, order)
-    check = _Check(fn, args, kwargs, framework, device, compiled, tolerance, path_of, order)
+    modes = _validate(modes, order, nondet_tol)
+    eager = frameworks.load(frameworks.canonical(framework), device)
+    regime = {False: "eager", True: "compiled"}.get(compiled, compiled)
+    if regime not in ("eager", "compiled", "xla"):
+        raise GradcheckError(f"compiled={compiled!r}: use True (tf.function, torch.compile, jax.jit), 'xla' "
+                             f"(TensorFlow's jit_compile=True) or False")
+    call = UserCall(fn, args, kwargs, eager, eager.in_regime(regime), path_of)
+    check = _Check(call, tolerance, order, nondet_tol)
+    # determinism first: a random fn has no derivative, and a finite difference of it is noise
+    outs = call.evaluate()
+    check.noise = call.same_twice("fn", outs, call.evaluate(), call.out_paths, nondet_tol)
     rng = np.random.default_rng(seed)
     if order == 1:
         check.first_order(modes, rng)
     else:
         check.second_order(modes, rng)
-    return check.result(modes, order)
+    return check.result(modes)
 
 
 def gradcheck(fn: Callable[..., Any], args: Any, *, framework: str, kwargs: Mapping[str, Any] | None = None,
               modes: Sequence[str] = ("rev",), order: int = 1, compiled: bool | str = False, device: str = "cpu",
-              tolerance: Tolerance | None = None, seed: int = 0) -> GradcheckResult:
+              tolerance: Tolerance | None = None, seed: int = 0, nondet_tol: float = 0.0) -> GradcheckResult:
     """Check ``fn``'s derivatives in ``framework`` against float64 finite differences of ``fn``.
 
     Args:
@@ -488,31 +327,40 @@ def gradcheck(fn: Callable[..., Any], args: Any, *, framework: str, kwargs: Mapp
         tolerance: overrides the per-dtype table of :mod:`harness.tolerances` (default: the entry of
             the least precise leaf).
         seed: seed of the random cotangents, tangents and probes.
+        nondet_tol: the largest difference between two calls of fn (or of its derivative) at the same inputs to
+            accept (as torch's gradcheck has it); it widens the reference's error bars and the allowance by as much.
 
     Returns:
         A :class:`GradcheckResult` with the errors measured and the check's detection power.
 
     Raises:
-        GradientMismatch: a derivative differs beyond the tolerance; the message names each worst entry
-            by its path (``args['w'][2, 3]``), counts the entries over, and gives the reference's error bar.
+        GradientMismatch: a derivative differs beyond the tolerance (a NaN or ±inf where the reference is finite
+            included); the message names each worst entry by its path (``args['w'][2, 3]``), counts the entries
+            over, and gives the reference's error bar. :class:`Disconnected` (also a :class:`GradcheckError`) where
+            the framework gives no gradient (``None``) for an input the output depends on.
+        ReferenceUndefined: the derivative does not exist at some entries (one-sided derivatives differ, or fn is
+            not finite there); each is named with its one-sided derivatives.
+        NotDeterministic: two calls of fn or of its derivative at the same inputs differ beyond ``nondet_tol``.
         GradcheckError: the check cannot be made as asked (one line naming the fix).
         harness.frameworks.FrameworkError: unknown framework, not installed, or device absent.
     """
     return run_check(fn, args, framework=framework, kwargs=kwargs, modes=modes, order=order, compiled=compiled,
-                     device=device, tolerance=tolerance, seed=seed)
+                     device=device, tolerance=tolerance, seed=seed, nondet_tol=nondet_tol)
 
 
 def gradcheck_model(model: Any, inputs: Any, *, framework: str, loss: Callable[[Any], Any] | None = None,
                     modes: Sequence[str] = ("rev",), order: int = 1, compiled: bool | str = False,
-                    device: str = "cpu", tolerance: Tolerance | None = None, seed: int = 0) -> GradcheckResult:
+                    device: str = "cpu", tolerance: Tolerance | None = None, seed: int = 0,
+                    nondet_tol: float = 0.0) -> GradcheckResult:
     """Check the gradient of a model's loss w.r.t. every trainable parameter and its floating inputs.
 
     Args:
         model: a ``torch.nn.Module``, a Keras layer or model (built, or built here by one call on
             ``inputs``), or JAX's pair ``(apply_fn, params)`` with ``apply_fn(params, *inputs)``.
             The model runs on its parameters' values in each dtype (float64 for the reference) through
-            ``torch.func.functional_call``, ``stateless_call`` or ``apply_fn``; the model itself is not changed.
-            Put it in inference mode first if it has dropout: a random forward has no derivative to check.
+            ``torch.func.functional_call``, ``stateless_call`` or ``apply_fn``, and is left as it was found:
+            parameters, buffers, non-trainable variables, counters (BatchNorm's statistics) and the framework's
+            random state are restored. A model in training mode with dropout is random: put it in inference mode.
         inputs: a NumPy array or a tuple of them (the model's positional inputs). Float inputs are
             differentiated too; integer inputs (token ids) are constants.
         loss: ``loss(output) -> tensor`` in framework tensors. Default: the output itself, weighted by the
@@ -521,23 +369,23 @@ def gradcheck_model(model: Any, inputs: Any, *, framework: str, loss: Callable[[
 
     Raises:
         GradientMismatch: the message names the parameter and entry (``dense.kernel[3, 1]``).
-        GradcheckError: the model has no trainable parameters, or is not of ``framework`` (one line).
+        GradcheckError: the model has no trainable parameters, is not of ``framework``, or its inputs' dtype does
+            not suit it (one line, naming the fix); and as for :func:`gradcheck`.
     """
-    from harness import user_models
-
     name = frameworks.canonical(framework)
-    frameworks.load(name, device)  # the framework's own error first (unknown, not installed, no device)
+    adapter = frameworks.load(name, device)  # the framework's own error first (unknown, not installed, no device)
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    model_fn = user_models.function_of(model, name, inputs)
     single = len(inputs) == 1
+    with adapter.preserved(model):
+        model_fn = adapter.model_function(model, inputs)
 
-    def path_of(key: tuple) -> str:
-        if key[0] == 0:  # a parameter: its own name (a pytree's keys joined by dots)
-            return key[1] if model_fn.flat_names else ".".join(str(k) for k in key[1:])
-        return "inputs" if single else trees.python_path("inputs", key[1:2]) + trees.python_path("", key[2:])
+        def path_of(key: tuple) -> str:
+            if key[0] == 0:  # a parameter: its own name (a pytree's keys joined by dots)
+                return key[1] if model_fn.flat_names else ".".join(str(k) for k in key[1:])
+            return "inputs" if single else trees.python_path("inputs", key[1:2]) + trees.python_path("", key[2:])
 
-    def fn(params, model_inputs):
-        out = model_fn.call(params, *model_inputs)
-        return out if loss is None else loss(out)
-    return run_check(fn, (model_fn.params, inputs), framework=name, modes=modes, order=order, compiled=compiled,
-                     device=device, tolerance=tolerance, seed=seed, path_of=path_of)
+        def fn(params, model_inputs):
+            out = model_fn.call(params, *model_inputs)
+            return out if loss is None else loss(out)
+        return run_check(fn, (model_fn.params, inputs), framework=name, modes=modes, order=order, compiled=compiled,
+                         device=device, tolerance=tolerance, seed=seed, nondet_tol=nondet_tol, path_of=path_of)

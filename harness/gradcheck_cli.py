@@ -6,8 +6,9 @@
 Domains: normal (default; complex for a complex --dtype), positive, unit, probability, spd, invertible, complex.
 
 Draws each ``--arg`` (name=shape) from its domain, calls ``function(**tensors)`` with framework tensors,
-checks its derivatives with :func:`harness.gradcheck`, prints the result, and exits 0 when it passed,
-1 on a mismatch, 2 when the check could not be made (the error names the fix).
+checks its derivatives with :func:`harness.gradcheck`, prints the result, and exits with its outcome:
+0 passed, 1 wrong gradient, 2 the check could not be made (the error names the fix), 3 the reference is undefined
+at some entries (a kink, a tie, outside the domain), 4 the function is not deterministic.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import sys
 import numpy as np
 
 from harness import domains
-from harness.check import numpy_dtype
-from harness.gradcheck import MODES, GradcheckError, GradientMismatch, gradcheck
+from harness.plans import numpy_dtype
+from harness.gradcheck import (MODES, GradcheckError, GradientMismatch, NotDeterministic, ReferenceUndefined,
+                               gradcheck)
 
 #: the domains a shell user names
 DOMAINS = {
@@ -50,6 +52,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="check the compiled derivative (tf.function, torch.compile, jax.jit); 'xla' for TF's jit_compile")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nondet-tol", type=float, default=0.0,
+                   help="accept differences up to this between two calls at the same inputs (default: none)")
     p.set_defaults(run=run)
 
 
@@ -111,10 +115,16 @@ def run(args: argparse.Namespace) -> int:
         compiled = {"": False, "true": True}.get(args.compiled, args.compiled)
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
         result = gradcheck(fn, inputs, framework=args.framework, modes=modes, order=args.order, compiled=compiled,
-                           device=args.device, seed=args.seed)
+                           device=args.device, seed=args.seed, nondet_tol=args.nondet_tol)
     except GradientMismatch as exc:
         print(f"MISMATCH {args.function}: {exc}")
         return 1
+    except ReferenceUndefined as exc:
+        print(f"UNDEFINED {args.function}: {exc}")
+        return 3
+    except NotDeterministic as exc:
+        print(f"NOT DETERMINISTIC {args.function}: {exc}", file=sys.stderr)
+        return 4
     except GradcheckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

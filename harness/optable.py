@@ -212,7 +212,7 @@ class OpCheck:
 
     def source_values(self, seed: int) -> np.ndarray:
         """Every value of the sample's sources at ``seed``, flat."""
-        from harness.check import plan  # imported here to keep the op table importable without the checker
+        from harness.plans import plan  # imported here to keep the op table importable without the checker
 
         inputs = plan(self.case, seed).inputs
         names = [n for n, i in self.sample.inputs.items() if i.role == "source"]
@@ -272,7 +272,7 @@ def _build_case(check: OpCheck) -> Case:
 
 
 def _output_shapes(fn: Callable, sample: Sample) -> list[tuple[int, ...]]:
-    from harness.check import NUMPY  # the reference namespace; imported here to keep this module light
+    from harness.plans import NUMPY  # the reference namespace; imported here to keep this module light
 
     rng = np.random.default_rng(0)
     out = fn(NUMPY, **{n: i.draw(rng) for n, i in sample.inputs.items()})

@@ -78,6 +78,8 @@ class Outcome(Record):
     regime: str = "eager"  # see harness.regimes
     #: in a compiled regime: max over entries of |compiled - eager| / (their joint allowance); <= 1 agrees
     vs_eager: float | None = None
+    #: the entries where the reference has no value (a kink, a tie, outside the domain), named; not compared
+    undefined: str = ""
 
 
 @_tagged("parity")
@@ -155,6 +157,7 @@ class OpCheckRecord(_OpBase):
     composite: str | None = None
     regime: str = "eager"
     vs_eager: float | None = None  # as Outcome.vs_eager
+    undefined: str = ""  # as Outcome.undefined
 
     @classmethod
     def unavailable(cls, op_check: Any, framework: str, dtype: str, device: str, why: str,
@@ -169,7 +172,7 @@ class OpCheckRecord(_OpBase):
         expected = op_check.case.expected(outcome.framework, outcome.regime, outcome.dtype)
         declared = known if known is not None else (expected if expected.kind != "value" else None)
         keep = ("version", "kind", "expected_kind", "max_abs_err", "max_rel_err", "worst_ratio", "worst_at",
-                "tolerance", "message", "raw_error", "regime", "vs_eager")
+                "tolerance", "message", "raw_error", "regime", "vs_eager", "undefined")
         return cls(**_where(op_check, outcome.framework, outcome.dtype, outcome.device), **{k: o[k] for k in keep},
                    verdict="known" if known is not None and o["verdict"] == "fail" else o["verdict"],
                    why=declared.why if declared else "", link=declared.link if declared else "", composite=composite)
@@ -243,16 +246,19 @@ class OpConvention(_OpBase):
     groups: list[list[str]] = dataclasses.field(default_factory=list)
     declared: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     verdict: str = ""
+    #: what the reference's one-sided differences find there (the entries with no derivative, named)
+    reference: str = ""
 
     @classmethod
     def of(cls, op_check: Any, dtype: str, device: str, answers: dict, found: list[list[str]], declared: list,
-           verdict: str) -> OpConvention:
+           verdict: str, reference: str = "") -> OpConvention:
         merged: dict[tuple[str, str], list[str]] = {}  # at_kink states one reason for every framework it names
         for d in declared:
             merged.setdefault((d.why, d.link), []).extend(fw for fw in d.frameworks if fw not in merged.get((d.why, d.link), []))
         return cls(**_where(op_check, None, dtype, device), answers={fw: summarize(a) for fw, a in answers.items()},
                    groups=found, declared=[{"frameworks": fws, "why": why, "link": link}
-                                           for (why, link), fws in merged.items()], verdict=verdict)
+                                           for (why, link), fws in merged.items()], verdict=verdict,
+                   reference=reference)
 
 
 # -- semantics -----------------------------------------------------------------------------------

@@ -1,19 +1,23 @@
-"""The float64 finite-difference reference: central differences with Richardson extrapolation.
+"""The float64 finite-difference reference: central differences with Richardson extrapolation, and one-sided
+differences that say where no derivative exists.
 
-Every derivative here is built from one primitive, :func:`directional`: the derivative of a
-vector function along one direction, from central differences at steps h, h/2, h/4, h/8
-combined by Richardson extrapolation (a Neville table in h²), with an error estimate taken
-from the last two levels of the table plus the floating-point round-off of the smallest step.
-The step is searched for, per output entry, down a ladder of halving steps (see :func:`directional`).
-``scipy.differentiate.derivative`` (SciPy ≥ 1.15) searches steps the same way, but only for an
-*elementwise* function (``f(xi)[j]`` must equal ``f(xi[j])``, its documentation says): here one step moves
-a whole point through a model or a reduction, and every output entry of that one evaluation keeps its
-own best window, which that contract cannot express without one evaluation per output entry.
+Every first derivative here is built from one primitive, :func:`directional`: the derivative of a vector function
+along one direction, from central differences at steps h, h/2, h/4, h/8 combined by Richardson extrapolation (a
+Neville table in h²), with an error estimate taken from the last two levels of the table plus the floating-point
+round-off of the smallest step. The step is searched for, per output entry, down a ladder of halving steps.
+``scipy.differentiate.derivative`` (SciPy ≥ 1.15) searches steps the same way, but only for an *elementwise*
+function: here one step moves a whole point through a model or a reduction, and every output entry of that one
+evaluation keeps its own best window.
 
-For large inputs a full gradient costs one directional derivative per element. Random
-projections alone are cheap but blind to an error confined to one Jacobian entry (torch's
-``gradcheck(fast_mode=True)`` misses a 50% error in 1 of 400 entries), so large inputs are probed
-along random projections *plus* a sample of single coordinates.
+The same evaluations give the one-sided derivatives (forward and backward differences, Richardson in h) at the
+window chosen: where they disagree beyond their error bars, the point is a kink, a jump or a tie in that direction
+and no derivative exists (:attr:`Estimate.jump`). A central difference there is a confident average of the two
+sides (0.5 for relu at 0), which is why it cannot be the judge alone. Second derivatives (:mod:`harness.second_order`)
+reuse the ladder.
+
+For large inputs a full gradient costs one directional derivative per element. Random projections alone are
+cheap but blind to an error confined to one Jacobian entry (torch's ``gradcheck(fast_mode=True)`` misses a 50%
+error in 1 of 400 entries), so large inputs are probed along random projections *plus* a sample of coordinates.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import numpy as np
 
 Point = Mapping[str, np.ndarray]
 VectorFn = Callable[[Point], np.ndarray]
+#: ``at(h) -> (f(x + h·d), f(x - h·d), f(x), noise)``: the evaluations one rung of a ladder needs
+Rung = Callable[[float], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | float]]
 
 #: first step, relative to the moved coordinates' own magnitude (floored at FLOOR, so 0 gets a step too)
 STEP = 2.0 ** -5
@@ -40,6 +46,18 @@ FULL_LIMIT = 512
 #: probes of a large source: single coordinates and random unit projections
 SAMPLED_COORDINATES = 48
 PROJECTIONS = 8
+#: one-sided estimates disagree significantly when they differ by more than this many times their joint error bar
+JUMP_FACTOR = 4.0
+#: a window's f(x + h) − f(x − h) must shrink below this fraction over its steps (a linear f's shrinks to 1/8)
+JUMP_SHRINK = 0.5
+#: a kink's one-sided derivatives stay apart by a steady amount: within this fraction from one window to the next,
+#: and at least KINK_STAYS of it when round-off outgrows it
+KINK_STEADY = 0.25
+KINK_STAYS = 0.5
+#: the round-off of the one-sided difference R − L relative to the central estimate's: (f(x+h) − 2f(x) + f(x−h))/h
+#: rounds 4x more than (f(x+h) − f(x−h))/2h, and a Richardson table in h (weights summing to 6.4 in magnitude)
+#: amplifies it more than one in h² (1.9): 13.5x, kept at 16
+JUMP_ROUNDOFF = 16.0
 
 _EPS = np.finfo(np.float64).eps
 
@@ -53,89 +71,171 @@ class Estimate:
     ``directions[k] · gradient`` for each row of ``directions`` (``(k, source.size)``).
     ``terms``, where known, is the size of the terms a framework sums into each entry (``|J|·|t|`` for a
     forward-mode answer ``J·t``): its rounding is bounded relative to that, not to the sum, which can cancel.
+    ``left`` and ``right`` are the one-sided derivatives and ``jump`` how far apart they are where that is
+    significant (0 elsewhere): an entry with a jump has no derivative, only one-sided ones (a kink, a tie). A
+    non-finite ``value`` means no finite difference converged there: the reference is undefined too.
     """
 
     value: np.ndarray
     error: np.ndarray
     directions: np.ndarray | None = None
     terms: np.ndarray | None = None
+    left: np.ndarray | None = None
+    right: np.ndarray | None = None
+    jump: np.ndarray | None = None
+
+    def undefined(self) -> np.ndarray:
+        """Where no derivative exists: not finite, or one-sided derivatives apart (by any amount; the judge
+        weighs the amount against its allowance)."""
+        out = ~np.isfinite(self.value)
+        return out if self.jump is None else out | (self.jump > 0)
+
+    def reshaped(self, shape: tuple[int, ...], part: slice | tuple = slice(None)) -> Estimate:
+        """This estimate's entries ``part`` (of the flat arrays), reshaped."""
+        def cut(a):
+            return None if a is None else np.asarray(a).reshape(-1)[part].reshape(shape)
+        return Estimate(cut(self.value), cut(self.error), None, cut(self.terms), cut(self.left), cut(self.right),
+                        cut(self.jump))
 
 
-def _richardson(column: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The Neville table over central differences at h, h/2, ...: the estimate and the difference of the
-    last two entries (the truncation error bound). Each column removes the next even power of h."""
+def zero(shape: tuple[int, ...]) -> Estimate:
+    """The exact derivative 0 (an empty or unmoved source)."""
+    zeros = np.zeros(shape)
+    return Estimate(zeros, zeros, terms=zeros, left=zeros, right=zeros, jump=zeros)
+
+
+def _richardson(column: list[np.ndarray], base: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Neville table over differences at h, h/2, ...: the estimate and the difference of the last two entries
+    (the truncation error bound). Each column removes the next power of ``base``'s step: 4 for central differences
+    (even powers of h), 2 for one-sided ones (every power)."""
     table = [column]
     for j in range(1, len(column)):
         prev = table[-1]
-        table.append([(4 ** j * prev[i + 1] - prev[i]) / (4 ** j - 1) for i in range(len(prev) - 1)])
+        table.append([(base ** j * prev[i + 1] - prev[i]) / (base ** j - 1) for i in range(len(prev) - 1)])
     return table[-1][0], np.abs(table[-1][0] - table[-2][-1])
 
 
-def _ladder(fun: VectorFn, x: Point, direction: Point, moved: list[str], h0: float, reach: float,
-            levels: int = HALVINGS + LEVELS, noise: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Richardson estimates over windows of halving steps from ``h0``; per entry the one with the smallest
-    error bound (NaN, with an infinite bound, where no window is finite). ``noise`` is the absolute error of
-    ``fun``'s values beyond float64 round-off (an inner finite-difference gradient's): it is divided by the
-    step like round-off is."""
-    column, sizes = [], []
-    best = err = None
+class _Kinks:
+    """Where a ladder's one-sided derivatives disagree, followed down the ladder until it is settled.
+
+    At a kink the two one-sided derivatives stay apart however small the step, by a steady amount, until round-off
+    outgrows it. Where the function only curves on the scale of the step (logsumexp at 1000 with a step of 31, whose
+    central differences are exact at any step; tan next to its pole) they look apart at large steps, by an amount
+    that changes from window to window, and close as the step shrinks. So a disagreement is followed while it is
+    significant; when it stops being so, it is a kink only if it was steady over its last two windows and did not
+    shrink (round-off hid it), and the same where the ladder ends while it is still followed.
+    """
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.size, self.previous = np.zeros(shape), np.zeros(shape)
+        self.left, self.right = np.full(shape, np.nan), np.full(shape, np.nan)
+        self.following, self.kept = np.zeros(shape, bool), np.zeros(shape, bool)
+
+    def _steady(self) -> np.ndarray:
+        return (self.previous > 0) & (np.abs(self.size - self.previous) <= KINK_STEADY * self.size)
+
+    def update(self, apart: np.ndarray, margin: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        """One more window: its one-sided estimates' distance ``apart`` and the ``margin`` it must exceed."""
+        significant = np.isfinite(apart) & (apart > margin)
+        ended = self.following & ~significant
+        self.kept = np.where(ended, self._steady() & (apart >= KINK_STAYS * self.size), self.kept & ~significant)
+        self.previous = np.where(significant, np.where(self.following, self.size, 0.0), self.previous)
+        self.size = np.where(significant, apart, self.size)
+        self.left, self.right = np.where(significant, left, self.left), np.where(significant, right, self.right)
+        self.following = significant
+
+    def settled(self) -> Estimate:
+        """The kinks found, with their one-sided derivatives."""
+        size = np.where(self.kept | (self.following & self._steady()), self.size, 0.0)
+        left, right = (np.where(size > 0, side, np.nan) for side in (self.left, self.right))
+        return Estimate(np.zeros_like(size), np.zeros_like(size), left=left, right=right, jump=size)
+
+
+def ladder(at: Rung, h0: float, reach: float, levels: int = HALVINGS + LEVELS) -> Estimate:
+    """Richardson estimates over windows of halving steps from ``h0``; per entry the one with the smallest error
+    bound (NaN, with an infinite bound, where no window is finite), and the one-sided derivatives where they stay
+    apart (:class:`_Kinks`).
+
+    ``at(h)`` evaluates one rung; its ``noise`` is the absolute error of the values beyond float64 round-off (an
+    inner finite-difference gradient's), divided by the step as round-off is. ``reach`` is the direction's
+    largest component: round-off in x is h·reach.
+    """
+    central, right, left, sizes, noises = [], [], [], [], []
+    best = err = floor = kinks = None
     stalled = 0
     with np.errstate(all="ignore"):  # non-finite evaluations are expected near edges, and handled
         for level in range(levels):
             h = h0 / 2 ** level
-            plus = fun({**x, **{n: x[n] + h * direction[n] for n in moved}})
-            minus = fun({**x, **{n: x[n] - h * direction[n] for n in moved}})
-            column.append((plus - minus) / (2 * h))
-            sizes.append(np.maximum(np.abs(plus), np.abs(minus)))
-            if len(column) < LEVELS:
+            plus, minus, center, noise = at(h)
+            central.append((plus - minus) / (2 * h))
+            right.append((plus - center) / h)
+            left.append((center - minus) / h)
+            sizes.append(np.maximum(np.maximum(np.abs(plus), np.abs(minus)), np.abs(center)))
+            noises.append(noise)
+            if len(central) < LEVELS:
                 continue
-            window = column[-LEVELS:]
-            value, truncation = _richardson(window)
-            roundoff = (8 * _EPS * np.max(sizes[-LEVELS:], axis=0) + 4 * noise) / h * reach
-            bound = np.where(np.isfinite(value) & np.isfinite(truncation), truncation + roundoff, np.inf)
+            value, truncation = _richardson(central[-LEVELS:], 4)
+            roundoff = (8 * _EPS * np.max(sizes[-LEVELS:], axis=0) + 4 * np.max(noises[-LEVELS:], axis=0)) / h * reach
+            # f(x + h) − f(x − h) of a continuous function shrinks with h (8x over a window; faster where f' = 0):
+            # where it does not, f jumps at x (sign at 0, floor at 1) and the window's "derivative" is c/h, which
+            # Richardson extrapolates as confidently as a real one, so such a window is no estimate
+            first, last = central[-LEVELS] * (2 * h * 2 ** (LEVELS - 1)), central[-1] * (2 * h)
+            jumps = (np.abs(last) > JUMP_SHRINK * np.abs(first)) & (np.abs(last) > 2 * roundoff * h / reach)
+            bound = np.where(np.isfinite(value) & np.isfinite(truncation) & ~jumps, truncation + roundoff, np.inf)
             if best is None:
                 best, err, floor = np.full_like(value, np.nan), np.full_like(value, np.inf), np.zeros_like(value)
+                kinks = _Kinks(value.shape)
             better = bound < err
             # the round-off of the first finite window: a smaller step can only add round-off to it
             floor = np.where(better & ~np.isfinite(err), 2 * roundoff, floor)
             best, err = np.where(better, value, best), np.where(better, bound, err)
+            r, r_trunc = _richardson(right[-LEVELS:], 2)
+            l_, l_trunc = _richardson(left[-LEVELS:], 2)
+            kinks.update(np.abs(r - l_), JUMP_FACTOR * (r_trunc + l_trunc + JUMP_ROUNDOFF * roundoff), l_, r)
             # count windows without progress only once every entry has a finite estimate
             stalled = 0 if better.any() or not np.isfinite(err).all() else stalled + 1
             done = (err <= ACCEPT * np.abs(best)) | (err <= floor)
             # a poor estimate gets more patience: a step straddling a pole or kink gives finite garbage
             patience = 2 if np.all(err <= 1e-6 * np.abs(best)) else 6
-            if np.isfinite(err).all() and (done.all() or stalled >= patience):
+            if np.isfinite(err).all() and (done.all() or stalled >= patience) and not kinks.following.any():
                 break
-    return best, err
+    sides = kinks.settled()
+    # where f(x) itself is not finite there is nothing to differentiate, whatever the differences converged to
+    best = np.where(np.isfinite(center), best, np.nan)
+    return Estimate(best, np.where(np.isfinite(best), err, np.inf), left=sides.left, right=sides.right,
+                    jump=np.where(np.isfinite(best), sides.jump, 0.0))
+
+
+def _choose(a: Estimate, b: Estimate, take_b: np.ndarray) -> Estimate:
+    pick = lambda x, y: np.where(take_b, y, x)  # noqa: E731
+    return Estimate(pick(a.value, b.value), pick(a.error, b.error), left=pick(a.left, b.left),
+                    right=pick(a.right, b.right), jump=pick(a.jump, b.jump))
 
 
 def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP,
-                adaptive: bool = True, noise: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """d/dt fun(x + t·direction) at t = 0, and its estimated absolute error, entry by entry.
+                center: np.ndarray | None = None, noise: float = 0.0) -> Estimate:
+    """d/dt fun(x + t·direction) at t = 0, entry by entry, with its estimated absolute error and one-sided values.
 
-    The step is found, not declared: central differences at a ladder of halving steps, starting at
-    ``step`` times the moved coordinates' own magnitude; each window of :data:`LEVELS` consecutive steps
-    gives a Richardson estimate with an error bound (truncation + round-off), and each output entry keeps
-    its best. A step whose evaluation is not finite (it left the domain, crossed a pole) only removes the
-    windows that use it, for the entries it spoiled; the ladder goes on shrinking. An entry with no finite
-    estimate at any step is NaN with an infinite error: the reference is undefined there.
+    The step is found, not declared: central differences at a ladder of halving steps, starting at ``step`` times
+    the moved coordinates' own magnitude; each window of :data:`LEVELS` consecutive steps gives a Richardson
+    estimate with an error bound (truncation + round-off), and each output entry keeps its best. A step whose
+    evaluation is not finite (it left the domain, crossed a pole) only removes the windows that use it, for the
+    entries it spoiled; the ladder goes on shrinking. An entry with no finite estimate at any step is NaN with an
+    infinite error: the reference is undefined there.
 
     Args:
         fun: maps a point (name -> float64 array) to a 1-D float64 array.
         x: the point; names missing from ``direction`` stay fixed.
         direction: name -> array shaped like ``x[name]``.
         step: the first step, relative to the magnitude of the moved coordinates.
-        adaptive: ``False`` for one Richardson window at ``step`` times max(1, the largest moved magnitude):
-            the inner gradient of an HVP, whose error the outer, adaptive derivative divides anyway.
-        noise: the absolute error of ``fun``'s values beyond round-off, per output entry (see :func:`hvp`).
-
-    Returns:
-        ``(derivative, error)``, each shaped like ``fun``'s output.
+        center: ``fun(x)``, where the caller has it (it is the same for every direction).
+        noise: how much ``fun``'s values may differ between two calls at the same point (a function accepted as
+            not quite deterministic): divided by the step as round-off is, it widens the error bar honestly.
     """
     moved = [n for n in direction if np.any(direction[n])]
+    center = _at_point(fun, x) if center is None else center
     if not moved:
-        zero = np.zeros_like(fun(x))
-        return zero, zero
+        return zero(np.shape(center))
     # one moved coordinate (a gradient entry, a Jacobian column) gets a step of its own magnitude: log at
     # 1e-8 a first step of ~3e-10, 1e15 one of ~3e13, 0 one of FLOOR. A direction through many coordinates
     # (a random projection) starts at max(1, their largest) and shrinks from there where it must
@@ -143,45 +243,61 @@ def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP
     single = magnitudes.size == 1
     scale = (float(magnitudes[0]) or FLOOR) if single else max(1.0, float(np.max(magnitudes)))
     reach = max(float(np.max(np.abs(direction[n]))) for n in moved)
-    if not adaptive:
-        return _ladder(fun, x, direction, moved, step * max(1.0, float(np.max(magnitudes))) / reach, reach,
-                       levels=LEVELS, noise=noise)
-    best, err = _ladder(fun, x, direction, moved, step * scale / reach, reach, noise=noise)
-    if single and scale < 1.0 and not np.all(err <= ACCEPT * np.abs(best)):
+
+    def at(h: float):
+        return (fun({**x, **{n: x[n] + h * direction[n] for n in moved}}),
+                fun({**x, **{n: x[n] - h * direction[n] for n in moved}}), center, noise)
+
+    est = ladder(at, step * scale / reach, reach)
+    accepted = est.error <= ACCEPT * np.abs(est.value)
+    if single and scale < 1.0 and not np.all(accepted):
         # a small coordinate inside a large sum: round-off follows the sum, so a step of the unit's size
-        # can be the better one (x⁵ at 0.3 beside 4⁵); each entry keeps whichever ladder bounds it tighter
-        accepted = err <= ACCEPT * np.abs(best)
-        wide, wide_err = _ladder(fun, x, direction, moved, step / reach, reach, noise=noise)
-        # only where the own-size ladder fell short: a wide step across a kink (abs at 1e-30) gives a
-        # consistent wrong answer with a tiny bound
-        tighter = (wide_err < err) & ~accepted
-        best, err = np.where(tighter, wide, best), np.where(tighter, wide_err, err)
-    return best, err
+        # can be the better one (x⁵ at 0.3 beside 4⁵); each entry keeps whichever ladder bounds it tighter,
+        # only where the own-size ladder fell short. A wide step across a kink (abs at 1e-30 beside 3) gives a
+        # consistent central difference with a tiny bound, but its one-sided values say what it straddles: no
+        # step fine enough to resolve the kink survives the sum's round-off, so the reference is undefined there
+        wide = ladder(at, step / reach, reach)
+        est = _choose(est, wide, (wide.error < est.error) & ~accepted)
+    return est
 
 
-def _unit(name: str, shape: tuple[int, ...], index: int) -> np.ndarray:
+def _at_point(fun: VectorFn, x: Point) -> np.ndarray:
+    with np.errstate(all="ignore"):  # a value that is not finite at x is an answer: the reference is undefined there
+        return fun(x)
+
+
+def _unit(shape: tuple[int, ...], index: int) -> np.ndarray:
     e = np.zeros(int(np.prod(shape)))
     e[index] = 1.0
     return e.reshape(shape)
 
 
+def stacked(estimates: list[Estimate], axis: int, shape: tuple[int, ...] | None = None,
+            directions: np.ndarray | None = None) -> Estimate:
+    """Estimates side by side along a new ``axis`` (optionally reshaped): Jacobian columns, gradient entries."""
+    def stack(field):
+        out = np.stack([getattr(e, field) for e in estimates], axis=axis)
+        return out if shape is None else out.reshape(shape)
+    return Estimate(stack("value"), stack("error"), directions, None, stack("left"), stack("right"), stack("jump"))
+
+
 def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.Generator | None = None,
-             full_limit: int = FULL_LIMIT, step: float = STEP, adaptive: bool = True) -> dict[str, Estimate]:
+             full_limit: int = FULL_LIMIT, step: float = STEP, noise: float = 0.0) -> dict[str, Estimate]:
     """The gradient of a scalar function (a 1-element ``fun``) w.r.t. each source.
 
     Sources of at most ``full_limit`` elements get every coordinate; larger ones get
     :data:`SAMPLED_COORDINATES` coordinates and :data:`PROJECTIONS` random unit directions,
-    drawn from ``rng`` (seeded by the caller, so a run is reproducible).
+    drawn from ``rng`` (seeded by the caller, so a run is reproducible). ``noise``: as for :func:`directional`.
     """
     rng = rng if rng is not None else np.random.default_rng(0)
+    center = _at_point(fun, x)
     result = {}
     for name in sources:
         shape, size = x[name].shape, x[name].size
         if size <= full_limit:
-            pairs = [directional(fun, x, {name: _unit(name, shape, i)}, step=step, adaptive=adaptive) for i in range(size)]
-            value = np.array([p[0][0] for p in pairs]).reshape(shape)
-            error = np.array([p[1][0] for p in pairs]).reshape(shape)
-            result[name] = Estimate(value, error)
+            found = [directional(fun, x, {name: _unit(shape, i)}, step=step, center=center, noise=noise)
+                     for i in range(size)]
+            result[name] = stacked(found, 0, shape) if found else zero(shape)
             continue
         picks = rng.choice(size, size=min(SAMPLED_COORDINATES, size), replace=False)
         rows = [np.eye(1, size, int(i))[0] for i in picks]
@@ -189,49 +305,48 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
             v = rng.standard_normal(size)
             rows.append(v / np.linalg.norm(v))
         directions = np.array(rows)
-        pairs = [directional(fun, x, {name: d.reshape(shape)}, step=step, adaptive=adaptive) for d in directions]
-        result[name] = Estimate(np.array([p[0][0] for p in pairs]), np.array([p[1][0] for p in pairs]),
-                                directions)
+        found = [directional(fun, x, {name: d.reshape(shape)}, step=step, center=center, noise=noise)
+                 for d in directions]
+        result[name] = stacked(found, 0, (len(directions),), directions)
     return result
 
 
 def jacobian(fun: VectorFn, x: Point, sources: Sequence[str], *, step: float = STEP) -> dict[str, Estimate]:
     """The full Jacobian of ``fun`` w.r.t. each source, shaped ``(outputs, source.size)``."""
+    center = _at_point(fun, x)
     result = {}
     for name in sources:
         shape = x[name].shape
-        cols = [directional(fun, x, {name: _unit(name, shape, i)}, step=step) for i in range(x[name].size)]
-        result[name] = Estimate(np.stack([c[0] for c in cols], axis=1), np.stack([c[1] for c in cols], axis=1))
+        cols = [directional(fun, x, {name: _unit(shape, i)}, step=step, center=center) for i in range(x[name].size)]
+        result[name] = stacked(cols, 1) if cols else zero((np.size(center), 0))
     return result
 
 
-def jvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> Estimate:
+def jvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP, noise: float = 0.0) -> Estimate:
     """The directional derivative of ``fun`` along ``tangents`` (forward mode's answer)."""
-    value, error = directional(fun, x, tangents, step=step)
-    return Estimate(value, error)
+    return directional(fun, x, tangents, step=step, noise=noise)
 
 
-def hvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP) -> dict[str, Estimate]:
-    """The Hessian of a scalar ``fun`` times ``tangents``, as a derivative of the FD gradient.
+def pulled(jac: Estimate, weights: np.ndarray, shape: tuple[int, ...]) -> Estimate:
+    """``wᵀJ`` of a Jacobian estimate (reverse mode's answer for cotangent ``w``), shaped ``shape``, with the size
+    of its terms ``Σ|w|·|J|``: each entry is the derivative of ``w·f`` in one coordinate, so its one-sided values
+    are ``wᵀ`` times the one-sided columns."""
+    w = np.asarray(weights, np.float64)
+    return Estimate((w @ jac.value).reshape(shape), (np.abs(w) @ jac.error).reshape(shape), None,
+                    (np.abs(w) @ np.abs(jac.value)).reshape(shape), (w @ jac.left).reshape(shape),
+                    (w @ jac.right).reshape(shape), (np.abs(w) @ jac.jump).reshape(shape))
 
-    The inner gradient is one Richardson window at a fixed scale (cheap, good to ~1e-12 relative); the
-    outer derivative searches its step like any other, counting the inner gradient's own error bound as
-    noise that a smaller step divides by less. Without that noise term a zero second derivative (selu
-    for x > 0) read as 2e-12 ± 2e-13, and the outer step could not shrink beside a domain edge (logit at 0.06).
-    """
-    names = list(tangents)
-    sizes = [x[n].size for n in names]
 
-    def inner(point: Point) -> dict[str, Estimate]:
-        return gradient(fun, point, names, full_limit=max(sizes), step=step, adaptive=False)
-
-    def flat_gradient(point: Point) -> np.ndarray:
-        return np.concatenate([g.value.ravel() for g in inner(point).values()])
-
-    noise = np.concatenate([g.error.ravel() for g in inner(x).values()])
-    value, error = directional(flat_gradient, x, tangents, step=step, noise=np.where(np.isfinite(noise), noise, 0.0))
-    out, start = {}, 0
-    for n, size in zip(names, sizes):
-        out[n] = Estimate(value[start:start + size].reshape(x[n].shape), error[start:start + size].reshape(x[n].shape))
-        start += size
-    return out
+def pushed(jacs: Mapping[str, Estimate], tangents: Point) -> Estimate:
+    """``Σ J·t`` over sources (forward mode's answer), with the size of its terms ``Σ|J|·|t|``. Moving along ``t``
+    moves a coordinate with ``t_j < 0`` backwards: its right-hand derivative is that column's left-hand one."""
+    def total(f):
+        return sum(f(jacs[n], np.ravel(tangents[n])) for n in jacs)
+    forwards = {n: np.ravel(tangents[n]) > 0 for n in jacs}
+    value = total(lambda j, t: j.value @ t)
+    right = sum(np.where(forwards[n], jacs[n].right, jacs[n].left) @ np.ravel(tangents[n]) for n in jacs)
+    left = sum(np.where(forwards[n], jacs[n].left, jacs[n].right) @ np.ravel(tangents[n]) for n in jacs)
+    return Estimate(np.asarray(value, np.float64), np.asarray(total(lambda j, t: j.error @ np.abs(t)), np.float64),
+                    None, np.asarray(total(lambda j, t: np.abs(j.value) @ np.abs(t)), np.float64),
+                    np.asarray(left, np.float64), np.asarray(right, np.float64),
+                    np.asarray(total(lambda j, t: j.jump @ np.abs(t)), np.float64))

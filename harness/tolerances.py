@@ -35,7 +35,8 @@ class Tolerance:
     rtol: float
     atol: float
     floor: float = 0.0
-    #: the dtype's resolution at zero (its smallest subnormal): a true value below it rounds to 0 exactly
+    #: an absolute allowance every entry gets: the dtype's resolution at zero (its smallest subnormal: a true value
+    #: below it rounds to 0 exactly), or an absolute distance that is the criterion itself (a converged run's)
     resolution: float = 0.0
 
     def allowance(self, ref: np.ndarray, err: np.ndarray, scale: float, terms: np.ndarray | None = None) -> np.ndarray:
@@ -96,3 +97,34 @@ def for_dtype(dtype: str, overrides: dict[str, Tolerance] | None = None, framewo
         raise KeyError(f"no tolerance for dtype {dtype!r}: known {', '.join(TABLE)}") from None
     factor = SECOND_ORDER.get(dtype, 1.0) if order >= 2 else 1.0
     return tol if factor == 1.0 else dataclasses.replace(tol, rtol=factor * tol.rtol, atol=factor * tol.atol)
+
+
+def between(tol: Tolerance) -> Tolerance:
+    """Two computed answers to the same question, each allowed ``tol`` from the truth, may be twice that apart
+    (a compiled gradient against the eager one; one framework's against another's where no reference is taken)."""
+    return dataclasses.replace(tol, rtol=2 * tol.rtol, atol=2 * tol.atol, resolution=2 * tol.resolution)
+
+
+def absolute(distance: float) -> Tolerance:
+    """Entries may be ``distance`` off, whatever their size."""
+    return Tolerance(rtol=0.0, atol=0.0, resolution=distance)
+
+
+# -- answers that are not judged against finite differences, each with its reason --------------------------------
+
+#: a textbook derivative (d(x²)/dx = 2x, σ' = σ(1 − σ)) computed from the case's own inputs is exact, so the
+#: framework's answer is held to a handful of its dtype's roundings, tighter than the table (which also covers the
+#: reference's own error): 2e-5 is ~170 float32 ulps, 1e-11 ~45,000 float64 ulps (a least-squares gradient sums
+#: 10 products); relative to the entry and to the gradient's largest entry
+CLOSED_FORM: dict[str, Tolerance] = {"float32": Tolerance(rtol=2e-5, atol=2e-5), "float64": Tolerance(rtol=1e-11, atol=1e-11)}
+#: a declared value (a semantics row's number: an accumulated .grad of 8, a convention at a kink): tight enough to
+#: tell torch's float32 logsumexp at [1000, 1000] (0.49998546) from 0.5, loose enough for float32's rounding of it
+DECLARED: Tolerance = Tolerance(rtol=1e-6, atol=0.0, resolution=1e-7)
+#: a training trajectory against the float64 NumPy one, relative to the largest parameter: float32 accumulates its
+#: rounding over 100 steps (measured below 2e-6); float64 only the order of summation. TF's optimizers keep the
+#: learning rate in float32 whatever the variables' dtype (0.01 becomes 0.0099999998), so their float64 runs carry
+#: float32's rounding of the rate, 1e-7 relative (``"float64:lr-float32"``)
+TRAJECTORY: dict[str, Tolerance] = {"float32": Tolerance(rtol=0.0, atol=1e-5), "float64": Tolerance(rtol=0.0, atol=1e-12),
+                                    "float64:lr-float32": Tolerance(rtol=0.0, atol=1e-7)}
+#: how far from the least-squares answer a converging run may end, per dtype (absolute, in the parameters' units)
+CONVERGED: dict[str, Tolerance] = {"float32": absolute(1e-5), "float64": absolute(1e-8)}

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness import reference
+from harness.judge import PASSED, exact, judge as judge_values
+from harness.tolerances import Tolerance
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,23 +79,25 @@ class Verdict:
     message: str
 
 
-def judge(run: Run, trajectory: np.ndarray, rtol: float, converge_tol: float) -> Verdict:
-    """Compare a framework's trajectory with the NumPy one (relative to the parameters' scale),
-    and the final parameters with the least-squares answer where the run converges."""
+def judge(run: Run, trajectory: np.ndarray, tol: Tolerance, converged: Tolerance) -> Verdict:
+    """Compare a framework's trajectory with the NumPy one (``tol``: relative to the parameters' scale, its ``atol``)
+    and the final parameters with the least-squares answer where the run converges (``converged``), on the one judge:
+    a NaN or ±inf parameter is never within either."""
     expected = numpy_trajectory(run)
     if trajectory.shape != expected.shape:
         return Verdict(np.inf, np.inf, None, False,
                        f"trajectory shape {trajectory.shape}, expected {expected.shape}")
-    diff = np.abs(trajectory.astype(np.float64) - expected)
+    steps = judge_values({"trajectory": trajectory}, exact({"trajectory": expected}), tol)
     scale = max(float(np.max(np.abs(expected))), 1e-300)
-    step, param = np.unravel_index(int(np.argmax(diff)), diff.shape)
     problems = []
-    if diff.max() / scale > rtol:
+    if steps.verdict != PASSED:
+        (step, param) = next(e.index for e in steps.entries("trajectory", "wrong", 1))
         problems.append(f"step {step}, parameter {param}: {trajectory[step, param]:.9g} vs NumPy "
-                        f"{expected[step, param]:.9g} (relative {diff.max() / scale:.2g} > {rtol:g})")
+                        f"{expected[step, param]:.9g} (relative {steps.max_abs / scale:.2g} > {tol.atol:g})")
     final_gap = None
     if run.converges:
-        final_gap = float(np.max(np.abs(trajectory[-1] - least_squares(run))))
-        if final_gap > converge_tol:
-            problems.append(f"final parameters {final_gap:.3g} from least squares (> {converge_tol:g})")
-    return Verdict(float(diff.max()), float(diff.max() / scale), final_gap, not problems, "; ".join(problems))
+        final = judge_values({"final": trajectory[-1]}, exact({"final": least_squares(run)}), converged)
+        final_gap = final.max_abs
+        if final.verdict != PASSED:
+            problems.append(f"final parameters {final_gap:.3g} from least squares (> {converged.resolution:g})")
+    return Verdict(steps.max_abs, steps.max_abs / scale, final_gap, not problems, "; ".join(problems))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness import check
+from harness import judge, plans
+from harness.tolerances import CLOSED_FORM
 from harness.pytest_plugin import over
 from suites.cases import REGISTRY
 from suites.test_gradients import checked
@@ -44,12 +45,8 @@ CASES = [REGISTRY[case_id] for case_id in CLOSED_FORMS]
 @over(CASES, frameworks=True, dtypes=True)
 def test_closed_form(case, framework, dtype, device, grad_seed):
     result = checked(case, framework, dtype, device, grad_seed)
-    assert result.comparison is not None, result.outcome.message
-    expected = CLOSED_FORMS[case.id](check.plan(case, grad_seed))
-    rtol = 2e-5 if dtype == "float32" else 1e-11
-    for key, value in expected.items():
-        got = result.comparison.got[key]
-        scale = np.max(np.abs(value))
-        np.testing.assert_allclose(got, value, rtol=rtol, atol=rtol * scale,
-                                   err_msg=f"{case.id} [{key}] on {framework} {dtype}")
-
+    assert result.judged is not None, result.outcome.message
+    expected = CLOSED_FORMS[case.id](plans.plan(case, grad_seed))
+    got = {key: result.judged.got[key] for key in expected}
+    found = judge.judge(got, judge.exact(expected), CLOSED_FORM[dtype])
+    assert found.verdict == judge.PASSED, f"{case.id} on {framework} {dtype}: {found.summary()}"

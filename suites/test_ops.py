@@ -1,6 +1,7 @@
 """The op sweep: every op of ``suites/ops`` on every framework and dtype, in reverse mode, forward
 mode and second order, against the float64 reference; then the frameworks against each other;
-then, at kinks and ties, the frameworks' conventions against what the table declares.
+then, at kinks and ties (where the reference's one-sided differences find no derivative), the frameworks'
+conventions against what the table declares.
 
 Ids read ``ops/<op>/<sample>/<mode>-<framework>-<dtype>``; ``pytest suites -k ops`` runs the sweep.
 """
@@ -11,7 +12,7 @@ import functools
 
 import pytest
 
-from harness import check, comparison
+from harness import check, comparison, judge, modes
 from harness.frameworks.base import NotAvailable
 from harness.optable import OpCheck
 from harness.pytest_plugin import load_adapter, over
@@ -100,6 +101,8 @@ def test_op(op_check, framework, dtype, regime, device, grad_seed, record):
     composite = sweep_adapter(framework, device, regime).xp.ops.composites.get(op_check.op.name, "")
     record(OpCheckRecord.checked(op_check, result.outcome, known, composite))
     o = result.outcome
+    if o.verdict == "undefined":
+        pytest.skip(f"{op_check.id} at {op_check.sample!r}: nothing to judge, {o.undefined}")
     if o.verdict != "pass":
         pytest.fail(f"{op_check.id} on {o.framework} {o.version} ({o.dtype}, {o.device}) at {op_check.sample!r}: "
                     f"{o.message}" + (f"\n  raw error: {o.raw_error}" if o.raw_error else ""), pytrace=False)
@@ -139,6 +142,11 @@ def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks
     if len(answers) < 2:
         pytest.skip(f"a convention needs two frameworks with this op; here: {sorted(answers) or 'none'}")
     tol = for_dtype(dtype)
+    # the checker's detection, at the same point: a kink or tie has entries with no derivative
+    undefined = judge.judge({}, modes.reference_for(kink_check.case, grad_seed, dtype), tol).undefined_text()
+    assert undefined, (f"{kink_check.id} ({dtype}) is declared a kink or tie, but the reference's one-sided "
+                       f"differences agree at every entry: the derivative exists there, so make it a smooth sample "
+                       f"judged against the reference")
     found = comparison.groups(answers, tol)
     odd = comparison.odd_ones_out(found)
     declared = kink_check.conventions(dtype)
@@ -151,7 +159,7 @@ def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks
     elif len(answers) < 3:  # no majority among two: only "they differ or not" can be checked
         odd, expected = ({"differ"} if odd else set()), ({"differ"} if expected else set())
     verdict = "pass" if odd == expected else "fail"
-    record(OpConvention.of(kink_check, dtype, device, answers, found, declared, verdict))
+    record(OpConvention.of(kink_check, dtype, device, answers, found, declared, verdict, undefined))
     assert verdict == "pass", (
         f"{kink_check.id} ({dtype}) at {kink_check.sample!r}: frameworks split {found}; the table declares "
         + (f"values that {wrong_values} no longer give: " + "; ".join(f"{fw} {values[fw].value}" for fw in wrong_values)

@@ -217,3 +217,54 @@ def jax_square(conjugation_error: bool):
 
 
 SQUARE = {"tensorflow": tf_square, "torch": torch_square, "jax": jax_square}
+
+
+# -- sin whose derivative is NaN or ±inf at one entry (its first, flat), right everywhere else -------------------
+def _bad_first(ones, bad, set_first):
+    """``ones`` with ``bad`` at its first entry (an empty array has none)."""
+    return set_first(ones, bad) if np.size(ones) else ones
+
+
+def tf_nonfinite(bad):
+    tf = pytest.importorskip("tensorflow")
+
+    @tf.custom_gradient
+    def sin(x):
+        flat = tf.reshape(tf.ones_like(x), [-1])
+        mask = tf.reshape(tf.tensor_scatter_nd_update(flat, [[0]], tf.constant([bad], x.dtype)) if x.shape.num_elements()
+                          else flat, tf.shape(x))
+        # the forward op carries no tangent (stop_gradient), so TF's forward mode transposes this rule too (as it
+        # does for a custom gradient whose forward is not differentiable: semantics row forward-mode-of-custom-gradient)
+        return tf.stop_gradient(tf.sin(x)), lambda dy: dy * tf.cos(x) * mask
+    return sin
+
+
+def torch_nonfinite(bad):
+    torch = pytest.importorskip("torch")
+
+    def mask(x):
+        m = torch.ones_like(x)
+        if m.numel():
+            m.view(-1)[0] = bad
+        return m
+    return torch_function(torch.sin, lambda x, dy: dy * torch.cos(x) * mask(x), lambda x, t: t * torch.cos(x) * mask(x))
+
+
+def jax_nonfinite(bad):
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+
+    @jax.custom_jvp  # a JVP rule: JAX transposes it for reverse mode and differentiates it for the second order
+    def sin(x):
+        return jnp.sin(x)
+
+    @sin.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        mask = jnp.ones(x.shape, x.dtype)
+        mask = mask.reshape(-1).at[0].set(bad).reshape(x.shape) if x.size else mask
+        return jnp.sin(x), t * jnp.cos(x) * mask
+    return sin
+
+
+NONFINITE = {"tensorflow": tf_nonfinite, "torch": torch_nonfinite, "jax": jax_nonfinite}

@@ -131,4 +131,4 @@ def test_compiled_gradient_is_verified_before_timing(framework):
     result = verify.compiled(case, adapter, wrong, "float32", against_reference=True)
     assert not result["ok"]
     assert "compiled vs eager (float32)" in result["message"] and "compiled vs float64 reference" in result["message"]
-    assert f"{case.sources[0]} entry[" in result["message"]
+    assert f"{case.sources[0]}[" in result["message"]

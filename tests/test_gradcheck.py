@@ -14,7 +14,7 @@ from harness import (
     gradcheck,
     gradcheck_model,
 )
-from harness.check import numpy_dtype
+from harness.plans import numpy_dtype
 from tests import planted
 
 FRAMEWORKS = list(frameworks.FRAMEWORKS)

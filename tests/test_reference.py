@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from harness import reference
+from harness import reference, second_order
 from harness.tolerances import ERROR_FACTOR
 
 X = {"x": np.array([0.3, -1.2, 2.5, 4.0, -0.7])}
@@ -58,7 +58,7 @@ def test_jvp_is_the_directional_derivative():
 
 def test_hvp_of_quartic_is_good_to_1e9():
     v = np.array([1.0, -2.0, 0.5, 1.5, 1.0])
-    est = reference.hvp(scalar_of(lambda u: u ** 4), X, {"x": v})["x"]
+    est = second_order.hvp(scalar_of(lambda u: u ** 4), X, {"x": v})["x"]
     exact = 12 * X["x"] ** 2 * v
     assert np.max(np.abs(est.value - exact) / np.abs(exact)) <= 1e-8
 
@@ -67,7 +67,7 @@ def test_hvp_bound_covers_a_zero_second_derivative():
     """selu for x > 0 is linear: its HVP is 0, and the reference's bound must cover what its inner finite-difference
     gradient leaves behind (it read 1.9e-12 ± 1.9e-13 before the inner error counted as noise)."""
     x = {"x": np.array([0.37, 1.9, 2.6])}
-    est = reference.hvp(scalar_of(lambda u: 1.0507 * np.where(u > 0, u, 1.6733 * np.expm1(np.minimum(u, 0)))), x,
+    est = second_order.hvp(scalar_of(lambda u: 1.0507 * np.where(u > 0, u, 1.6733 * np.expm1(np.minimum(u, 0)))), x,
                         {"x": np.array([0.8, -1.3, 0.4])})["x"]
     assert np.all(np.abs(est.value) <= ERROR_FACTOR * est.error) and np.all(est.error < 1e-8)
 
@@ -77,7 +77,7 @@ def test_hvp_next_to_a_domain_edge_is_bounded_honestly():
     bound covers the error (measured: 2e-6 relative there, 5e-4 absolute against a bound of 6e-2)."""
     x = {"x": np.array([0.06, 0.5, 0.93])}
     v = np.array([1.0, -0.5, 2.0])
-    est = reference.hvp(scalar_of(lambda u: np.log(u) - np.log1p(-u)), x, {"x": v})["x"]
+    est = second_order.hvp(scalar_of(lambda u: np.log(u) - np.log1p(-u)), x, {"x": v})["x"]
     exact = (2 * x["x"] - 1) / (x["x"] ** 2 * (1 - x["x"]) ** 2) * v
     error = np.abs(est.value - exact)
     assert np.all(error <= ERROR_FACTOR * est.error) and np.all(error <= 1e-5 * np.abs(exact) + 1e-8)

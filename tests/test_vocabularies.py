@@ -4,7 +4,7 @@ names: adding an op without an entry somewhere, or a stale entry, fails here, no
 import pytest
 
 from harness import frameworks
-from harness.check import NUMPY
+from harness.plans import NUMPY
 from harness.frameworks.base import Missing, UnknownOp, Vocabulary
 from suites.ops import TABLE
 

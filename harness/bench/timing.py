@@ -16,7 +16,7 @@ import functools
 import time
 from dataclasses import dataclass
 
-from harness import check, frameworks
+from harness import frameworks, plans
 from harness.cases import Case
 from harness.frameworks.base import Timed
 
@@ -38,8 +38,8 @@ class Prepared:
 def prepare(case: Case, framework: str, mode: str, dtype: str, device: str) -> Prepared:
     """The timing callables for one workload size, cached so the three phases share one compile."""
     adapter = frameworks.load(framework, device)
-    plan = check.plan(case, 0)
-    timed = adapter.timed(check.bind(case), plan.cast(dtype), case.sources, compiled=mode == "compiled")
+    plan = plans.plan(case, 0)
+    timed = adapter.timed(plans.bind(case), plan.cast(dtype), case.sources, compiled=mode == "compiled")
     start = time.perf_counter()
     timed.forward_backward()
     return Prepared(timed, time.perf_counter() - start)

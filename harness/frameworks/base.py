@@ -110,6 +110,17 @@ class Vocabulary:
         return frozenset(self._ops)
 
 
+@dataclass
+class ModelFunction:
+    """A user's model as a function of its trainable parameters, for :func:`harness.gradcheck_model`:
+    ``call(params, *inputs)`` runs it on framework tensors without changing it; ``params`` are NumPy arrays (a dict
+    name -> array, or the user's pytree for JAX); ``flat_names`` whether ``params``' keys are already dotted names."""
+
+    params: Any
+    call: Callable[..., Any]
+    flat_names: bool
+
+
 @dataclass(frozen=True)
 class Timed:
     """The callables a benchmark times, each returning only once the device's work is done.
@@ -159,6 +170,13 @@ class Adapter(abc.ABC):
     #: where its derivatives are computed (see :mod:`harness.regimes`)
     regime: str = "eager"
 
+    @property
+    def complex_gradient(self) -> str:
+        """Its convention for the gradient of a real loss w.r.t. a complex input (its registry row's)."""
+        from harness.frameworks.registry import BY_NAME
+
+        return BY_NAME[self.name].complex_gradient
+
     def __init__(self, device: str = "cpu"):
         self.device = device
 
@@ -205,7 +223,8 @@ class Adapter(abc.ABC):
     # -- derivatives ------------------------------------------------------------------------
     @abc.abstractmethod
     def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
-            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False,
+            none_unconnected: bool = False) -> Grads:
         """Reverse mode: the gradient of ``sum(cotangent * f)`` w.r.t. each source.
 
         Args:
@@ -217,6 +236,9 @@ class Adapter(abc.ABC):
                 of its framework in the idiomatic way (TF's implicit sum, ones elsewhere).
             zero_unconnected: ask the framework for zeros instead of its default answer (``None``
                 or an error) for a source the output does not depend on.
+            none_unconnected: ask for ``None`` there instead of an error (torch's ``allow_unused``), so a checker
+                can tell "no gradient reaches this input" from a gradient of zeros; a framework that has no such
+                answer gives its zeros.
 
         Returns:
             source name -> gradient, or ``None`` where the framework answered ``None``.
@@ -270,6 +292,28 @@ class Adapter(abc.ABC):
         ``compiled`` uses the framework's compiler (``tf.function``, ``torch.compile``, ``jax.jit``);
         the first call of a compiled callable includes tracing and compilation.
         """
+
+    def is_tensor(self, value: Any) -> bool:
+        """Whether ``value`` is this framework's array (what a differentiable function must return)."""
+        from harness.frameworks.registry import BY_NAME
+
+        return type(value).__module__.split(".")[0] in BY_NAME[self.name].modules
+
+    def model_function(self, model: Any, inputs: tuple) -> ModelFunction:
+        """``model`` (this framework's kind of model, built or built by a call on ``inputs``) as a function of its
+        trainable parameters.
+
+        Raises:
+            GradcheckError: ``model`` is not this framework's, or has no trainable parameters (one line).
+        """
+        from harness.errors import GradcheckError
+
+        raise GradcheckError(f"{self.name} has no model plumbing here: check the model's function with gradcheck")
+
+    def preserved(self, model: Any) -> contextlib.AbstractContextManager:
+        """A context that leaves ``model`` and the framework's random state as they were found: every buffer,
+        non-trainable variable and counter a forward pass may touch (BatchNorm's running statistics)."""
+        return contextlib.nullcontext()
 
     def reset_peak_memory(self) -> None:
         """Start a new peak-memory window on the device (nothing to do on CPU)."""

@@ -15,7 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from harness.frameworks import jax_ops
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed
+from harness.errors import GradcheckError
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, ModelFunction, Namespace, Timed
 from harness.trees import leaves, paths, rebuild
 
 jax.config.update("jax_enable_x64", True)
@@ -124,8 +125,9 @@ class JaxAdapter(Adapter):
         return {n: self.numpy(raw[n]) for n in sources}
 
     def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
-            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
-        # JAX answers zeros for an unconnected source either way; zero_unconnected changes nothing
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False,
+            none_unconnected: bool = False) -> Grads:
+        # JAX answers zeros for an unconnected source either way; zero_unconnected and none_unconnected change nothing
         g, primals = self._bind(f, inputs, sources)
         cots = None if cotangents is None else [self.tensor(c) for c in cotangents]
 
@@ -174,6 +176,18 @@ class JaxAdapter(Adapter):
                                            for j, o in enumerate(outs)]))[0] for i in range(len(outs))]
         grads = self._compiled(pulled)(primals)
         return {name: self._grads(g_i, sources) for name, g_i in zip(names, grads)}
+
+    def model_function(self, model: Any, inputs: tuple) -> ModelFunction:
+        """A JAX model is the pair ``(apply_fn, params)``, ``apply_fn(params, *inputs)``: already a pure function."""
+        if not (isinstance(model, tuple) and len(model) == 2 and callable(model[0])):
+            raise GradcheckError("a JAX model is the pair (apply_fn, params), apply_fn(params, *inputs) -> output: "
+                                 "pass gradcheck_model((model.apply, params), x, framework='jax')")
+        apply_fn, params = model
+        if not jax.tree_util.tree_leaves(params):
+            raise GradcheckError("the model has no trainable parameters (params is an empty pytree): pass the "
+                                 "parameters apply_fn differentiates")
+        # copies: the check never writes into the user's arrays
+        return ModelFunction(jax.tree_util.tree_map(np.array, params), apply_fn, flat_names=False)
 
     def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
                   compute: str | None = None) -> Grads:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.frameworks.base import (Adapter, Arrays, DeviceUnavailable, Grads, Namespace, NotAvailable, Timed,
-                                     native_stderr_quiet)
+from harness.frameworks.base import (Adapter, Arrays, DeviceUnavailable, Grads, ModelFunction, Namespace,
+                                     NotAvailable, Timed, native_stderr_quiet)
 from harness.trees import leaves, paths
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's own log threshold, for what it logs after loading
@@ -192,7 +192,9 @@ class TensorFlowAdapter(Adapter):
         return {name: None if g is None else self.numpy(g) for name, g in zip(sources, raw)}
 
     def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
-            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False,
+            none_unconnected: bool = False) -> Grads:
+        # TF answers None for an unconnected source by default: none_unconnected asks for nothing else
         consts, variables = self._split(inputs, sources)
 
         def compute():
@@ -275,6 +277,16 @@ class TensorFlowAdapter(Adapter):
         with self._placed():
             raw = self._run(compute)
         return {name: self._grads(grads, sources) for name, grads in zip(names, raw)}
+
+    def model_function(self, model: Any, inputs: tuple) -> ModelFunction:
+        from harness.frameworks.keras_functions import function_of
+
+        return function_of(model, inputs)
+
+    def preserved(self, model: Any) -> contextlib.AbstractContextManager:
+        from harness.frameworks.keras_functions import preserved
+
+        return preserved(model)
 
     def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
                   compute: str | None = None) -> Grads:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 
 from harness.frameworks import torch_ops
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, Namespace, Timed
+from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, ModelFunction, Namespace, Timed
 from harness.trees import leaves, paths
 
 def _conv2d(x, w):
@@ -123,16 +124,17 @@ class TorchAdapter(Adapter):
         return [torch.ones_like(o) for o in outs]
 
     def vjp(self, f: Callable, inputs: Arrays, sources: Sequence[str],
-            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False) -> Grads:
+            cotangents: Sequence[np.ndarray] | None = None, *, zero_unconnected: bool = False,
+            none_unconnected: bool = False) -> Grads:
         tensors = self._tensors(inputs, sources)
         outs = leaves(self._call(f)(**tensors))
-        if zero_unconnected and not any(o.requires_grad for o in outs):
-            # no output is connected to any source: autograd.grad refuses before materialize_grads
-            # applies, so the zeros it would give are stated here
-            return {s: np.zeros_like(inputs[s]) for s in sources}
+        if (zero_unconnected or none_unconnected) and not any(o.requires_grad for o in outs):
+            # no output is connected to any source: autograd.grad refuses before allow_unused or materialize_grads
+            # apply, so what they would give is stated here
+            return {s: np.zeros_like(inputs[s]) if zero_unconnected else None for s in sources}
         raw = torch.autograd.grad(outs, [tensors[s] for s in sources],
                                   grad_outputs=self._cotangents(outs, cotangents),
-                                  allow_unused=zero_unconnected, materialize_grads=zero_unconnected)
+                                  allow_unused=zero_unconnected or none_unconnected, materialize_grads=zero_unconnected)
         return self._grads(raw, sources)
 
     def _positional(self, f: Callable, inputs: Arrays, names: Sequence[str]):
@@ -199,6 +201,16 @@ class TorchAdapter(Adapter):
                                       allow_unused=zero_unconnected, materialize_grads=zero_unconnected)
             result[name] = self._grads(raw, sources)
         return result
+
+    def model_function(self, model: Any, inputs: tuple) -> ModelFunction:
+        from harness.frameworks.torch_models import function_of
+
+        return function_of(model)
+
+    def preserved(self, model: Any) -> contextlib.AbstractContextManager:
+        from harness.frameworks.torch_models import preserved
+
+        return preserved(model)
 
     def model_vjp(self, model: str, fn: Callable, inputs: Arrays, sources: Sequence[str], *,
                   compute: str | None = None) -> Grads:

@@ -1,4 +1,5 @@
-"""The model cases as ``torch.nn`` modules, built with given weights (Keras layout converted).
+"""The model cases as ``torch.nn`` modules, built with given weights (Keras layout converted); and a user's module
+as a function of its parameters, for :func:`harness.gradcheck_model`.
 
 Each builder returns the module and, per harness weight name, the module's parameter path and
 whether PyTorch stores it transposed (``nn.Linear.weight`` is ``(out, in)``; Keras is ``(in, out)``).
@@ -6,9 +7,16 @@ whether PyTorch stores it transposed (``nn.Linear.weight`` is ``(out, in)``; Ker
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
+
+from harness.errors import GradcheckError
+from harness.frameworks.base import ModelFunction
 
 
 class TwoLayerMLP(nn.Module):
@@ -45,3 +53,47 @@ def build(model: str, weights: dict[str, np.ndarray], **kw) -> tuple[nn.Module, 
         tensors = [torch.tensor(np.asarray(w[n], np.float64), **kw) for n in ("w1", "b1", "w2", "b2")]
         return TwoLayerMLP(*tensors), {n: (n, False) for n in ("w1", "b1", "w2", "b2")}
     raise KeyError(f"torch has no model {model!r}")
+
+
+# -- a user's module as a function of its parameters (harness.gradcheck_model) ------------------------------------
+
+def function_of(model: Any) -> ModelFunction:
+    """``model`` through ``torch.func.functional_call``: the parameters (``requires_grad``) by name, the buffers
+    following their dtype (so a float64 evaluation stays float64) and copied at every call, so a forward that
+    updates them in place (BatchNorm's running statistics and ``num_batches_tracked`` in train mode) changes a copy."""
+    if not isinstance(model, nn.Module):
+        raise GradcheckError(f"framework='torch' needs a torch.nn.Module, got {type(model).__name__}")
+    named = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    if not named:
+        raise GradcheckError("the model has no trainable parameters (no parameter with requires_grad=True): build it "
+                             "(call it once on an input) and leave some parameters trainable")
+    # NumPy has no bfloat16 of its own: a bfloat16 parameter widens to float32 (exactly)
+    params = {n: (p.detach().cpu().float() if p.dtype == torch.bfloat16 else p.detach().cpu()).numpy().copy()
+              for n, p in named.items()}
+    buffers = dict(model.named_buffers())
+
+    def call(params, *inputs):
+        dtype = next(iter(params.values())).dtype
+        state = {n: b.to(dtype, copy=True) if b.is_floating_point() else b.clone() for n, b in buffers.items()}
+        return torch.func.functional_call(model, {**state, **params}, inputs)
+    return ModelFunction(params, call, flat_names=True)
+
+
+@contextlib.contextmanager
+def preserved(model: Any) -> Iterator[None]:
+    """``model``'s parameters and buffers and torch's random state (CPU and CUDA), restored on the way out."""
+    if not isinstance(model, nn.Module):
+        yield
+        return
+    saved = {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()}
+    rng = torch.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for k, v in model.state_dict(keep_vars=True).items():
+                v.copy_(saved[k])
+        torch.set_rng_state(rng)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)

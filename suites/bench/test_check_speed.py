@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import check, gradcheck
+from harness import check, gradcheck, modes, plans
 from harness.frameworks import FRAMEWORKS
 from harness.pytest_plugin import load_adapter
 from suites.cases import REGISTRY
@@ -55,9 +55,9 @@ def test_checks_per_second(benchmark, framework):
 def test_reference_for_every_case(benchmark):
     def uncached():
         check._reference.cache_clear()
-        check.plan.cache_clear()
-        check.plan_for.cache_clear()
-        return [check.reference_for(case, 0) for case in REGISTRY]
+        plans.plan.cache_clear()
+        plans.plan_for.cache_clear()
+        return [modes.reference_for(case, 0) for case in REGISTRY]
 
     refs = benchmark.pedantic(uncached, rounds=3, iterations=1, warmup_rounds=1)
     benchmark.extra_info["cases"] = len(refs)

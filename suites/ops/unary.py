@@ -92,8 +92,12 @@ OPS = [
     unary("sinc", hard=[-1e-4, 0.0, 1e-4], divergences=[
         divergence((TORCH, JAX), SINC, wrong=True, samples=("hard",), dtypes=("float32",)),
         divergence((TF, TORCH, JAX), SINC, wrong=True, samples=DRAWN, dtypes=("float32",), within=(-0.03, 0.03)),
-        divergence((TF,), SINC + " (TF's reverse mode is fine, its forward mode is not)", wrong=True,
-                   samples=("hard",), dtypes=("float32",), modes=("fwd",))]),
+        divergence((TF,), SINC, wrong=True, samples=("hard",), dtypes=("float32",), modes=("fwd",)),
+        # found by the judge's non-finite rule (2026-12-04): before it, a NaN compared false against the allowance
+        divergence((TF,), "TF's reverse-mode sinc'(0) is NaN (the exact value is 0), in every dtype: tnp.sinc is "
+                   "where(x == 0, 1, sin(πx)/(πx)), and the gradient of the untaken branch, 0·(0/0), poisons the taken "
+                   "one (the where trap; its forward mode gives a number)", "TF#38349", wrong=True,
+                   samples=("hard",), modes=("rev",))]),
     unary("sigmoid", uniform(-5, 5), hard=EXTREMES, divergences=[
         divergence((TF, TORCH, JAX), "float32 reverse-mode sigmoid'(x) = s·(1 - s) is 0 for x ≳ 17, where s rounds to 1, though "
                    "the derivative (9.4e-14 at x = 30) is a normal float32; e^-x / (1 + e^-x)² would keep it. Not "
@@ -111,13 +115,16 @@ OPS = [
     unary("relu", away_from(0.0), kinks=[0.0], order=1, divergences=[
         *at_kink("relu'(0): all three take the left derivative, 0", tensorflow=[0.0], torch=[0.0], jax=[0.0])]),
     unary("relu6", avoiding(0.0, 6.0, low=-2.0, high=8.0), kinks=[0.0, 6.0], order=1),
-    unary("elu", away_from(0.0, spread=3.0), hard=[-30.0, 30.0], kinks=[0.0]),
+    # elu and celu are differentiable at 0 (both one-sided slopes are 1; only the second derivative jumps): 0 is a
+    # hard point judged against the reference, not a kink (the reference's one-sided differences agree there)
+    unary("elu", away_from(0.0, spread=3.0), hard=[-30.0, 0.0, 30.0]),
     unary("selu", away_from(0.0, spread=3.0), hard=[-30.0, 30.0], kinks=[0.0], divergences=[
         divergence((TF,), "selu at 0: TF takes the right-hand slope (scale), torch and JAX the left-hand one "
                    "(scale·alpha)", convention=True)]),
-    unary("celu", away_from(0.0, spread=3.0), kinks=[0.0], alpha=0.5, divergences=[
-        divergence((TF,), "celu(alpha=0.5) at 0: keras.ops.celu on TF answers twice what torch and JAX answer "
-                   "(both one-sided slopes are 1, so one of them is wrong at the boundary)", convention=True)]),
+    unary("celu", away_from(0.0, spread=3.0), hard=[-30.0, 0.0, 30.0], alpha=0.5, divergences=[
+        divergence((TF,), "celu(alpha=0.5)'(0) is 1 (both one-sided slopes are 1, the reference's one-sided "
+                   "differences agree), and keras.ops.celu on TF answers 2 there: a wrong gradient at the boundary "
+                   "between its branches, not a convention", wrong=True, samples=("hard",), modes=("rev", "fwd"))]),
     unary("gelu", uniform(-4, 4), hard=[-30.0, -10.0, 10.0], divergences=[
         divergence((TF,), GELU64, wrong=True, samples=DRAWN, dtypes=("float64",), within=(-3.95, -0.4))]),
     # 0.5·(1 + tanh(u)) + ... is formed from terms of size 1 that cancel in the left tail, so the absolute floor is

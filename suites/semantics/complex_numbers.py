@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 
 from harness import complexes
-from harness.check import NUMPY
+from harness.plans import NUMPY
 from harness.expectations import Expectation
 from harness.semantics import Behaviour, gradient_in
 
@@ -44,7 +44,7 @@ def raw(framework: str, fn, z):
 
 
 def fixed(framework: str, fn, z):
-    return complexes.to_canonical(framework, np.asarray(raw(framework, fn, z)))
+    return complexes.to_canonical(complexes.CONVENTIONS[framework], np.asarray(raw(framework, fn, z)))
 
 
 def row(id: str, title: str, fn, z) -> Behaviour:

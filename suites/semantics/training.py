@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.tolerances import TRAJECTORY, Tolerance
 from harness.training import Run
 from suites.cases.matrix import SEED_T, SEED_X
 from suites.semantics.raw import JAX_RAW, TF_RAW, TORCH_RAW
@@ -59,19 +60,15 @@ TRAINERS = {
 }
 #: the optimizer variants run on (c) and (d); manual descent on all four
 VARIANT_RUNS = ("c-per-sample-2x", "d-noisy-line")
-#: TF's optimizers keep the learning rate in float32 whatever the variables' dtype (measured:
-#: 0.01 becomes 0.0099999998), so their float64 trajectories differ from the update in float64
+#: TF's optimizers keep the learning rate in float32 whatever the variables' dtype (measured: 0.01 becomes
+#: 0.0099999998), so their float64 trajectories differ from the update in float64 (harness.tolerances.TRAJECTORY)
 LR_IN_FLOAT32 = ("keras-sgd", "tf1-minimize", "tf1-compute-apply")
-#: relative trajectory tolerance per dtype; where the rate is float32, float64 gets float32's rounding of it
-TRAJECTORY_RTOL = {"float32": 1e-5, "float64": 1e-12}
-LR_FLOAT32_RTOL = 1e-7
-#: distance from least squares accepted at the end of a converging run
-CONVERGE_TOL = {"float32": 1e-5, "float64": 1e-8}
 
 #: (run, framework, method) to check
 TRAININGS = [(run, fw, method) for run in RUNS for fw, methods in TRAINERS.items() for method in methods
              if method == "manual" or run.name in VARIANT_RUNS]
 
 
-def trajectory_rtol(method: str, dtype: str) -> float:
-    return LR_FLOAT32_RTOL if dtype == "float64" and method in LR_IN_FLOAT32 else TRAJECTORY_RTOL[dtype]
+def trajectory_tolerance(method: str, dtype: str) -> Tolerance:
+    """The trajectory's tolerance: the dtype's, or float32's rounding of the rate where the optimizer keeps it so."""
+    return TRAJECTORY[f"{dtype}:lr-float32" if dtype == "float64" and method in LR_IN_FLOAT32 else dtype]

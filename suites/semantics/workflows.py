@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness import reference
+from harness import second_order
 from harness.expectations import Expectation, na
 from harness.semantics import Behaviour
 from suites.semantics.grads import reference_grad
@@ -26,7 +26,7 @@ def dense_loss(k):
 
 def ref_grad_of_grad():
     point = {"x": np.array([1.5, -0.5])}
-    return reference.hvp(lambda p: np.atleast_1d(np.sum(p["x"] ** 3)), point, {"x": np.ones(2)})["x"]
+    return second_order.hvp(lambda p: np.atleast_1d(np.sum(p["x"] ** 3)), point, {"x": np.ones(2)})["x"]
 
 
 # -- the loss taken out as a Python number -----------------------------------------------------------
