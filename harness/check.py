@@ -214,8 +214,8 @@ def _judge(case: Case, adapter: Adapter, dtype: str, seed: int, raw: dict | Base
         # judge or compare with other frameworks
         usable = not (kind == expected.kind and kind != VALUE and not expected.fixable)
         if usable and judged.verdict == judge.WRONG:
-            problems.append(f"max abs error {judged.max_abs:.3g}, max rel {judged.max_rel:.3g}, "
-                            f"{judged.worst_ratio:.3g}x the tolerance ({tol}) at {judged.summary()}")
+            problems.append(f"{judged.summary()} (tolerance {tol}; max abs error {judged.max_abs:.3g}, max rel "
+                            f"{judged.max_rel:.3g}, {judged.worst_ratio:.3g}x the allowance)")
     nothing_judged = judged is not None and usable and judged.verdict == judge.UNDEFINED and not judged.compared
     verdict = "fail" if problems else ("undefined" if nothing_judged else "pass")
     outcome = Outcome(

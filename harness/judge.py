@@ -50,6 +50,8 @@ class Entry:
 
     def wrong(self) -> str:
         """``got 0.1, reference 0.2 ± 1e-12 (|diff| 0.1 > allowed 2e-8)``."""
+        if not np.isfinite(self.got):
+            return f"got {self.got}, reference {self.ref:.10g} ± {self.error:.2g} (not finite where the reference is)"
         diff = abs(self.got - self.ref)
         return (f"got {self.got:.10g}, reference {self.ref:.10g} ± {self.error:.2g} "
                 f"(|diff| {diff:.3g} > allowed {self.allowed:.3g})")

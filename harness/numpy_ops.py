@@ -13,6 +13,8 @@ import numpy as np
 import scipy.linalg
 import scipy.special as sp
 
+from harness import linalg_signs
+
 EPS = 1e-5  # layer and batch norm
 
 
@@ -74,12 +76,6 @@ def attention(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.einsum("bhts,bshd->bthd", sp.softmax(logits, axis=-1), v)
 
 
-def _canonical_signs(u: np.ndarray, axis: int) -> np.ndarray:
-    """+1/-1 per column (axis -1) or row (axis -2) making its largest-magnitude entry positive."""
-    pick = np.take_along_axis(u, np.expand_dims(np.argmax(np.abs(u), axis=axis), axis), axis)
-    return np.sign(pick)
-
-
 def _selu(x):
     alpha, scale = 1.6732632423543772, 1.0507009873554805
     return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
@@ -87,23 +83,6 @@ def _selu(x):
 
 def _vector_norm(x, ord, axis=None):
     return np.linalg.norm(x.ravel() if axis is None else x, ord=ord, axis=axis)
-
-
-def _qr(a):
-    q, r = np.linalg.qr(a)
-    s = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
-    return q * s[..., None, :], r * s[..., :, None]
-
-
-def _eigh(a):
-    w, v = np.linalg.eigh(a)
-    return w, v * _canonical_signs(v, -2)
-
-
-def _svd(a):
-    u, s, vt = np.linalg.svd(a, full_matrices=False)
-    signs = _canonical_signs(u, -2)
-    return u * signs, s, vt * np.swapaxes(signs, -1, -2)
 
 
 def _scatter(x, updates, indices):
@@ -166,7 +145,7 @@ OPS = {
     # linear algebra
     "matmul": np.matmul, "einsum": np.einsum, "solve": np.linalg.solve, "inv": np.linalg.inv,
     "det": np.linalg.det, "logabsdet": lambda a: np.linalg.slogdet(a)[1], "cholesky": np.linalg.cholesky,
-    "qr": _qr, "eigh": _eigh, "eigvalsh": np.linalg.eigvalsh, "svd": _svd,
+    "qr": linalg_signs.qr, "eigh": linalg_signs.eigh, "eigvalsh": np.linalg.eigvalsh, "svd": linalg_signs.svd,
     "svdvals": lambda a: np.linalg.svd(a, compute_uv=False), "trace": lambda a: np.trace(a, axis1=-2, axis2=-1),
     "pinv": np.linalg.pinv, "triangular_solve": lambda a, b: scipy.linalg.solve_triangular(a, b, lower=True),
     "matrix_norm": lambda a, ord: np.linalg.norm(a, ord=ord, axis=(-2, -1)), "matrix_exp": scipy.linalg.expm,

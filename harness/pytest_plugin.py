@@ -221,14 +221,15 @@ class GradcheckAssertion:
 
     def _checked(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
-        from harness.gradcheck import GradientMismatch
+        from harness.errors import GradcheckError, GradientMismatch
 
         kwargs.setdefault("seed", self.seed)
         kwargs.setdefault("device", self.device)
         try:
             return check(*args, **kwargs)
-        except GradientMismatch as exc:
-            pytest.fail(str(exc), pytrace=False)
+        except (GradientMismatch, GradcheckError) as exc:  # every outcome but a pass fails the test, saying which
+            message = f"{type(exc).__name__}: {exc}"
+        pytest.fail(message, pytrace=False)  # outside the except block: the message once, no chained traceback
 
     def __call__(self, fn: Callable[..., Any], args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True

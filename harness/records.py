@@ -146,15 +146,15 @@ class OpCheckRecord(_OpBase):
     version: str | None = None
     kind: str | None = None
     expected_kind: str | None = None
+    tolerance: str = ""
     max_abs_err: float | None = None
     max_rel_err: float | None = None
     worst_ratio: float | None = None
-    worst_at: str | None = None
-    tolerance: str | None = None
-    message: str | None = None
-    raw_error: str | None = None
-    link: str | None = None
-    composite: str | None = None
+    worst_at: str = ""
+    message: str = ""
+    raw_error: str = ""
+    link: str = ""
+    composite: str = ""
     regime: str = "eager"
     vs_eager: float | None = None  # as Outcome.vs_eager
     undefined: str = ""  # as Outcome.undefined
@@ -218,13 +218,14 @@ class ExtremeRecord(Record):
     ok: int = 0
     defects: int = 0
     inexact: int = 0
-    tolerance_ulps: float = 0.0
     failing: str = ""
-    worst_ulps: float | None = None
-    worst_allowed: float | None = None
+    # the worst point: where, what the framework gave, the exact derivative; then its error against the allowance
     worst_x: float | None = None
     worst_got: float | None = None
     worst_exact: float | None = None
+    tolerance_ulps: float = 0.0
+    worst_ulps: float | None = None
+    worst_allowed: float | None = None
     declared: list[list[Any]] = dataclasses.field(default_factory=list)  # [low, high, why] per declared range
     profile: list[list[float]] = dataclasses.field(default_factory=list)
 

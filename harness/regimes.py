@@ -50,20 +50,22 @@ KNOWN: tuple[Expectation, ...] = (
 )
 
 
-#: errors AutoGraph cannot re-raise as their own type from code ``tf.function`` traces: the user sees a
-#: StagingError (measured, TF 2.21: it rebuilds TF's OpErrors and the built-in errors of its own list)
-AUTOGRAPH_WRAPS = ("LookupError",)
+#: errors a compiled regime cannot re-raise as their own type from the code it traces, and what the user sees instead:
+#: TF's AutoGraph re-raises them as StagingError (measured, TF 2.21: it rebuilds TF's OpErrors and the built-in errors
+#: of its own list, not LookupError)
+REWRAPPED: dict[tuple[str, str], dict[str, str]] = {
+    ("tensorflow", regime): {"LookupError": "StagingError"} for regime in ("compiled", "xla")}
 
 
 def traced(framework: str, regime: str, declared: Expectation | None) -> Expectation | None:
-    """A framework-wide declaration as ``regime`` shows it: TF's compiled regimes turn an error AutoGraph
-    cannot rebuild (:data:`AUTOGRAPH_WRAPS`) into ``error:StagingError``, with the reason kept."""
-    if (declared is None or framework != "tensorflow" or regime not in ("compiled", "xla")
-            or declared.kind.removeprefix("error:") not in AUTOGRAPH_WRAPS):
+    """A framework-wide declaration as ``regime`` shows it: an error the regime re-raises as another type
+    (:data:`REWRAPPED`) is declared as that type, with the reason kept."""
+    kind = declared.kind.removeprefix("error:") if declared is not None else ""
+    seen = REWRAPPED.get((framework, regime), {}).get(kind)
+    if seen is None:
         return declared
-    return dataclasses.replace(declared, kind="error:StagingError", fixable=False,
-                               why=f"{declared.why} (inside tf.function AutoGraph re-raises the "
-                                   f"{declared.kind.removeprefix('error:')} as StagingError)")
+    return dataclasses.replace(declared, kind=f"error:{seen}", fixable=False,
+                               why=f"{declared.why} (inside the {regime} regime the {kind} is re-raised as {seen})")
 
 
 #: an op sweep declaration for the ops that index with a NumPy array: under torch.compile, torch.func.jvp of a

@@ -128,3 +128,6 @@ TRAJECTORY: dict[str, Tolerance] = {"float32": Tolerance(rtol=0.0, atol=1e-5), "
                                     "float64:lr-float32": Tolerance(rtol=0.0, atol=1e-7)}
 #: how far from the least-squares answer a converging run may end, per dtype (absolute, in the parameters' units)
 CONVERGED: dict[str, Tolerance] = {"float32": absolute(1e-5), "float64": absolute(1e-8)}
+#: mixed precision must move the gradient off the float32 one by more than float32's own rounding (4 ulps, relative to
+#: the gradient's largest entry): a policy the model ignores computes in float32 and would pass the low-precision check
+MIXED_MOVES = 4 * float(np.finfo(np.float32).eps)

@@ -16,6 +16,7 @@ from harness.cases import Case
 from harness.expectations import LOW_PRECISION
 from harness.frameworks.base import NotAvailable
 from harness.pytest_plugin import load_adapter, over
+from harness.tolerances import MIXED_MOVES
 from suites.cases import REGISTRY
 
 
@@ -95,6 +96,6 @@ def test_mixed_precision(case, framework, dtype, device, grad_seed, record):
     # a policy the model ignores would pass the check above: mixed precision must change the gradient
     low, f32 = result.judged.got, full.judged.got
     moved = max(float(np.max(np.abs(low[k] - f32[k]) / (np.max(np.abs(f32[k])) + 1e-30))) for k in f32)
-    assert moved > 4 * np.finfo(np.float32).eps, (
+    assert moved > MIXED_MOVES, (
         f"{case.id} on {framework}: the {dtype} mixed-precision gradient equals the float32 one to {moved:.2g} "
         f"(relative): the model did not compute in {dtype}")

@@ -99,10 +99,11 @@ def test_bad_requests_name_the_fix():
             runner.check_request(["linear"], ["torch"], "cuda")
 
 
+@pytest.mark.parametrize("planted_error", [1.02, float("nan")], ids=["2%", "nan"])
 @pytest.mark.parametrize("framework", ["jax", "tensorflow", "torch"])
-def test_compiled_gradient_is_verified_before_timing(framework):
+def test_compiled_gradient_is_verified_before_timing(framework, planted_error):
     """The gradient a compiled bench callable computes is what gets verified: right, it passes; made 2% wrong
-    in one entry (a planted compiled-only error), the bench refuses it and says where."""
+    or NaN in one entry (a planted compiled-only error), the bench refuses it and says where."""
     import dataclasses
 
     import numpy as np
@@ -124,7 +125,7 @@ def test_compiled_gradient_is_verified_before_timing(framework):
         first = case.sources[0]
         values = {s: np.array(adapter.numpy(grads[s] if isinstance(grads, dict) else grads[i]))
                   for i, s in enumerate(case.sources)}
-        values[first].flat[0] *= 1.02
+        values[first].flat[0] *= planted_error
         return loss, values
 
     wrong = dataclasses.replace(timed, forward_backward=planted)

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from harness import check, judge, modes, plans, reference, tolerances
+from harness import check, judge, modes, plans, tolerances
 from harness.expectations import Expectation
 from harness.cases import Case, source
 from harness.expectations import classify

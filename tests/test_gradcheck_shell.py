@@ -41,6 +41,19 @@ def float32_only(x):
     if x.dtype != torch.float32:
         raise TypeError("float32 only")
     return x * 2
+
+
+from harness.gradcheck_cli import draw_args
+
+DRAWN = torch.tensor(draw_args(["x=4"], [], "float64", 0)["x"])  # what `--arg x=4` draws at --seed 0
+
+
+def at_its_kink(x):
+    return torch.abs(x - DRAWN)  # |x - x0| at x0: a kink at every entry
+
+
+def noisy(x):
+    return x * (1 + torch.randn_like(x))
 '''
 
 
@@ -77,6 +90,16 @@ def test_a_wrong_gradient_exits_1_from_the_shell(user_module):
                           capture_output=True, text=True, cwd=user_module, env=env, timeout=300, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "MISMATCH user_ops:wrong_log" in proc.stdout and "args['x'][" in proc.stdout and "float32" in proc.stdout
+
+
+@pytest.mark.parametrize("function, rc, text", [
+    ("user_ops:at_its_kink", 3, "UNDEFINED user_ops:at_its_kink: torch"),
+    ("user_ops:noisy", 4, "NOT DETERMINISTIC user_ops:noisy: fn is not deterministic"),
+])
+def test_an_undefined_reference_exits_3_and_a_random_function_4(user_module, capsys, function, rc, text):
+    assert cli.main(["check", function, "--framework", "torch", "--arg", "x=4"]) == rc
+    out = capsys.readouterr()
+    assert text in out.out + out.err, out
 
 
 @pytest.mark.parametrize("argv, text", [

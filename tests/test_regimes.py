@@ -85,7 +85,7 @@ def test_a_conjugation_error_is_caught(adapter):
     right = adapter.vjp(plans.bind(case), p.cast("complex128"), ["z"])
     wrong = {"z": np.conj(right["z"])}
     result = check._judge(case, adapter, "complex128", 0, wrong, None, False)
-    assert result.outcome.verdict == "fail" and "x the tolerance" in result.outcome.message
+    assert result.outcome.verdict == "fail" and "x the allowance" in result.outcome.message
 
 
 def test_a_sample_beyond_the_dtype_is_not_available_there():

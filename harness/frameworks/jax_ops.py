@@ -15,34 +15,13 @@ import jax.scipy.special as jss
 import numpy as np
 from jax import lax
 
+from harness import linalg_signs
 from harness.frameworks.base import Missing, Vocabulary
 from harness.numpy_ops import EPS
 
 
 def _reduce(op):
     return lambda x, axis=None, keepdims=False: op(x, axis=axis, keepdims=keepdims)
-
-
-def _column_signs(u):
-    index = jnp.argmax(jnp.abs(u), axis=-2, keepdims=True)
-    return jnp.sign(jnp.take_along_axis(u, index, axis=-2))
-
-
-def _qr(a):
-    q, r = jnp.linalg.qr(a)
-    s = jnp.sign(jnp.diagonal(r, axis1=-2, axis2=-1))
-    return q * s[..., None, :], r * s[..., :, None]
-
-
-def _eigh(a):
-    w, v = jnp.linalg.eigh(a)
-    return w, v * _column_signs(v)
-
-
-def _svd(a):
-    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
-    signs = _column_signs(u)
-    return u * signs, s, vh * jnp.swapaxes(signs, -1, -2)
 
 
 def _conv(x, w, stride, padding, dilation):
@@ -101,7 +80,7 @@ OPS = {
     # linear algebra
     "matmul": jnp.matmul, "einsum": jnp.einsum, "solve": jnp.linalg.solve, "inv": jnp.linalg.inv,
     "det": jnp.linalg.det, "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "cholesky": jnp.linalg.cholesky,
-    "qr": _qr, "eigh": _eigh, "eigvalsh": jnp.linalg.eigvalsh, "svd": _svd, "svdvals": jnp.linalg.svdvals,
+    "qr": linalg_signs.qr, "eigh": linalg_signs.eigh, "eigvalsh": jnp.linalg.eigvalsh, "svd": linalg_signs.svd, "svdvals": jnp.linalg.svdvals,
     "trace": lambda a: jnp.trace(a, axis1=-2, axis2=-1), "pinv": jnp.linalg.pinv,
     "triangular_solve": lambda a, b: jsl.solve_triangular(a, b, lower=True),
     "matrix_norm": lambda a, ord: jnp.linalg.matrix_norm(a, ord=ord), "matrix_exp": jsl.expm,

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from harness import linalg_signs
 from harness.frameworks.base import Missing, Vocabulary
 from harness.numpy_ops import EPS, same_padding
 
@@ -27,28 +28,6 @@ def _index(indices, like):
 def _logsumexp(x, axis=None, keepdims=False):
     dims = tuple(range(x.ndim)) if axis is None else axis
     return torch.logsumexp(x, dim=dims, keepdim=keepdims)
-
-
-def _column_signs(u):
-    index = torch.argmax(u.abs(), dim=-2, keepdim=True)
-    return torch.sign(torch.take_along_dim(u, index, dim=-2))
-
-
-def _qr(a):
-    q, r = torch.linalg.qr(a)
-    s = torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))
-    return q * s[..., None, :], r * s[..., :, None]
-
-
-def _eigh(a):
-    w, v = torch.linalg.eigh(a)
-    return w, v * _column_signs(v)
-
-
-def _svd(a):
-    u, s, vh = torch.linalg.svd(a, full_matrices=False)
-    signs = _column_signs(u)
-    return u * signs, s, vh * signs.transpose(-1, -2)
 
 
 def _conv(x, w, stride, padding, dilation):
@@ -116,7 +95,7 @@ OPS = {
     # linear algebra
     "matmul": torch.matmul, "einsum": torch.einsum, "solve": torch.linalg.solve, "inv": torch.linalg.inv,
     "det": torch.linalg.det, "logabsdet": lambda a: torch.linalg.slogdet(a).logabsdet,
-    "cholesky": torch.linalg.cholesky, "qr": _qr, "eigh": _eigh, "eigvalsh": torch.linalg.eigvalsh, "svd": _svd,
+    "cholesky": torch.linalg.cholesky, "qr": linalg_signs.qr, "eigh": linalg_signs.eigh, "eigvalsh": torch.linalg.eigvalsh, "svd": linalg_signs.svd,
     "svdvals": torch.linalg.svdvals, "trace": torch.trace, "pinv": torch.linalg.pinv,
     "triangular_solve": lambda a, b: torch.linalg.solve_triangular(a, b, upper=False),
     "matrix_norm": lambda a, ord: torch.linalg.matrix_norm(a, ord), "matrix_exp": torch.linalg.matrix_exp,

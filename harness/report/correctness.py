@@ -22,7 +22,7 @@ RECORDS = ("outcome", "parity")
 def _cell(group: pd.DataFrame) -> str:
     if (group["verdict"] == "n/a").all():
         return "n/a"
-    mark = "✓" if group["verdict"].isin(["pass", "n/a"]).all() else "✗"
+    mark = "✗" if (group["verdict"] == "fail").any() else ("?" if (group["verdict"] == "undefined").all() else "✓")
     kinds = sorted(set(group["kind"]) - {"value"})
     errs = " · ".join(f"{'—' if pd.isna(r) else f'{r:.0e}'}" for r in group.sort_values("dtype")["max_rel_err"])
     return " ".join(part for part in (mark, ", ".join(f"`{k}`" for k in kinds), errs) if part)
@@ -81,6 +81,11 @@ def render(data: dict) -> str:
         for r in parity[parity["verdict"] == "fail"].itertuples():
             lines.append(f"- parity `{r.case}-{r.dtype}` ({r.regime}): {r.message}")
     lines += _regime_findings(outcomes)
+    undefined = outcomes[outcomes["undefined"].fillna("").astype(bool)] if "undefined" in outcomes else outcomes[:0]
+    if not undefined.empty:
+        lines += ["## Where the reference is undefined", "",
+                  *(f"- `{r.case}-{r.framework}-{r.dtype}` ({r.regime}): {r.undefined}" for r in undefined.itertuples()),
+                  ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -195,7 +195,7 @@ def _correctness(data: dict | None) -> str:
     if outcomes.empty:
         return "<p class='muted'>No checks recorded.</p>"
     outcomes["regime"] = outcomes.get("regime", DEFAULT_REGIME)
-    outcomes["cell"] = [("✓" if r.verdict == "pass" else "✗") + (f" {r.kind}" if r.kind != "value" else "")
+    outcomes["cell"] = [{"pass": "✓", "undefined": "?"}.get(r.verdict, "✗") + (f" {r.kind}" if r.kind != "value" else "")
                         + ("" if pd.isna(r.max_rel_err) else f" {r.max_rel_err:.0e}") for r in outcomes.itertuples()]
     matrix = outcomes.pivot_table(index=["category", "case", "dtype", "regime"], columns="framework", values="cell",
                                   aggfunc="first", sort=False)

@@ -19,7 +19,7 @@ NAME = "ops"
 RECORDS = ("op", "op-parity", "op-convention", ExtremeRecord.TAG)
 MODE_TITLES = {"rev": "Reverse mode (VJP with a random cotangent)", "fwd": "Forward mode (JVP)",
                "order2": "Second order (HVP of sum(w · op))"}
-SYMBOL = {"pass": "✓", "known": "K", "fail": "✗", "n/a": "n/a"}
+SYMBOL = {"pass": "✓", "known": "K", "fail": "✗", "n/a": "n/a", "undefined": "?"}
 
 
 def _cell(group: pd.DataFrame) -> str:
@@ -28,7 +28,9 @@ def _cell(group: pd.DataFrame) -> str:
         if worst in verdicts:
             return SYMBOL[worst] + ("" if worst == "n/a" else f" {int((group['verdict'] == worst).sum())}")
     err = group["max_rel_err"].max()
-    return "✓" + ("" if pd.isna(err) else f" {err:.0e}")
+    undefined = int(group["undefined"].fillna("").astype(bool).sum())
+    return ("✓" if "pass" in verdicts else "?") + ("" if pd.isna(err) else f" {err:.0e}") + (
+        f" ?{undefined}" if undefined else "")
 
 
 def frames(data: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -82,7 +84,9 @@ def render(data: dict) -> str:
         f"**{checks['op'].nunique()} ops** ({', '.join(f'{n} {f}' for f, n in by_family.items())}) × "
         f"{checks['framework'].nunique()} frameworks × {checks['dtype'].nunique()} dtypes: "
         f"**{len(checks)} checks** — {counts.get('pass', 0)} pass, {counts.get('known', 0)} known divergences, "
-        f"{counts.get('fail', 0)} fail, {counts.get('n/a', 0)} n/a (the framework has no such op). "
+        f"{counts.get('fail', 0)} fail, {counts.get('n/a', 0)} n/a (the framework has no such op), "
+        f"{int(checks['undefined'].fillna('').astype(bool).sum())} with entries where the reference is undefined "
+        f"({counts.get('undefined', 0)} at every entry). "
         f"{len(par)} cross-framework comparisons ({int((par['verdict'] == 'pass').sum()) if len(par) else 0} agree); "
         f"{len(conv)} conventions at kinks and ties ({int((conv['verdict'] == 'pass').sum()) if len(conv) else 0} "
         "as declared).",
@@ -90,7 +94,9 @@ def render(data: dict) -> str:
         "Each smooth sample is checked against a float64 central-difference reference (Richardson "
         "extrapolation) in reverse mode, forward mode and, for ops with a nonzero second derivative, second "
         "order. Cells: ✓ and the worst relative error over the op's samples; K n: n checks fail as a declared, "
-        "known divergence; ✗ n: n checks fail; n/a: the framework has no such op (reason below); — not run "
+        "known divergence; ✗ n: n checks fail; ?n: n checks have entries where no derivative exists (a tie or kink "
+        "the drawn or rounded inputs met, found by the reference's one-sided differences; listed below, not judged); "
+        "n/a: the framework has no such op (reason below); — not run "
         "(the default run, `--regimes default`, checks forward mode and second order for the ops of "
         "`suites.ops.DEEP_BY_DEFAULT` only; `--regimes all` checks every op in every mode, dtype and regime). "
         "A column is eager unless it names a regime (compiled: tf.function, torch.compile; xla: "
@@ -102,7 +108,8 @@ def render(data: dict) -> str:
         subset = checks[checks["mode"] == mode]
         if not subset.empty:
             lines += [f"## {title}", "", mode_frame(subset).to_markdown(index=False), ""]
-    lines += (_conventions(conv) + extremes.section(data) + _disagreements(checks, par, conv, extremes.frame(data))
+    lines += (_conventions(conv) + _undefined(checks) + extremes.section(data)
+              + _disagreements(checks, par, conv, extremes.frame(data))
               + _unavailable(checks)
               + _composites(checks))
     return "\n".join(lines).rstrip() + "\n"
@@ -115,7 +122,9 @@ def _conventions(conv: pd.DataFrame) -> list[str]:
              "No derivative exists here, so no reference: each framework's answer (after its idiomatic fix for "
              "None) is shown: the derivative (the gradient of the sum of the outputs) for elementwise ops and "
              "reductions, the gradient for the sample's cotangent for sorts, pools and scans. The table declares "
-             "each framework's exact answer (at_kink) or which frameworks answer differently.", ""]
+             "each framework's exact answer (at_kink) or which frameworks answer differently. *Reference*: what "
+             "the reference's one-sided differences find at the same point, the detection the checker uses (a "
+             "sample declared a kink where they agree fails: it belongs among the smooth samples).", ""]
     return lines + [conventions_frame(conv).to_markdown(index=False), ""]
 
 
@@ -127,8 +136,26 @@ def conventions_frame(conv: pd.DataFrame) -> pd.DataFrame:
         rows.append({"op / sample": f"{r.op} / {r.sample}", "dtype": r.dtype, "inputs": r.inputs,
                      **{fw: answers.get(fw, "—") for fw in FRAMEWORKS},
                      "split": " · ".join("=".join(g) for g in r.groups),
-                     "verdict": "as declared" if r.verdict == "pass" else "✗ undeclared"})
+                     "reference": _short(r.reference), "verdict": "as declared" if r.verdict == "pass" else "✗ undeclared"})
     return pd.DataFrame(rows)
+
+
+def _short(text: object) -> str:
+    """A record's "reference undefined at n entries: ..." cut to its count and first entry, for a table cell."""
+    text = "" if not isinstance(text, str) else text
+    return text.split(";")[0].replace("reference undefined at ", "undefined at ") if text else "—"
+
+
+def _undefined(checks: pd.DataFrame) -> list[str]:
+    found = checks[checks["undefined"].fillna("").astype(bool)]
+    if found.empty:
+        return []
+    lines = ["## Where the reference is undefined", "",
+             "Smooth samples whose drawn (or, in float16/bfloat16, rounded) inputs met a tie or a kink: the "
+             "reference's one-sided differences disagree there, so those entries are named and not judged; the "
+             "rest of each check is.", ""]
+    return lines + [f"- **{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}{_shown(r).replace('-', ', ')}): "
+                    f"{r.undefined}" for r in found.itertuples()] + [""]
 
 
 def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, sweep: pd.DataFrame) -> list[str]:
