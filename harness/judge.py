@@ -56,13 +56,13 @@ class Entry:
         return (f"got {self.got:.10g}, reference {self.ref:.10g} ± {self.error:.2g} "
                 f"(|diff| {diff:.3g} > allowed {self.allowed:.3g})")
 
-    def undefined(self) -> str:
-        """Why the reference has no value here, in the words a user can act on."""
+    def undefined(self, answer: bool = True) -> str:
+        """Why the reference has no value here, in the words a user can act on (with the framework's ``answer``)."""
+        got = f" (got {self.got:.6g})" if answer else ""
         if np.isfinite(self.ref) and self.left is not None and np.isfinite(self.left) and np.isfinite(self.right):
-            return (f"not differentiable here — one-sided derivatives {self.left:.6g} and {self.right:.6g} "
-                    f"(got {self.got:.6g})")
+            return f"not differentiable here — one-sided derivatives {self.left:.6g} and {self.right:.6g}{got}"
         return (f"no derivative here: the function is not finite or not continuous at this point, or no finite "
-                f"difference converged (got {self.got:.6g})")
+                f"difference converged{got}")
 
 
 @dataclass
@@ -148,12 +148,12 @@ class Judgement:
                 return f"{key}{e.where}: {e.wrong()}; {count} of {self.wrong[key].size} entries of {key} over"
         return ""
 
-    def undefined_text(self, most: int = 3) -> str:
-        """The undefined entries, named (at most ``most``), for a record or a report cell."""
+    def undefined_text(self, most: int = 3, answer: bool = True) -> str:
+        """The undefined entries, named (at most ``most``; with the framework's ``answer``), for a record."""
         parts, total = [], 0
         for key in self.got:
             total += int(self.undefined[key].sum())
-            parts += [f"{key}{e.where}: {e.undefined()}" for e in self.entries(key, "undefined", most)]
+            parts += [f"{key}{e.where}: {e.undefined(answer)}" for e in self.entries(key, "undefined", most)]
         if not total:
             return ""
         more = f" (and {total - len(parts[:most])} more)" if total > most else ""
@@ -250,19 +250,28 @@ class DetectionPower:
     probes: int = 0
     unsampled: int = 0
     single_entry: float | None = 0.0
+    #: ``single_entry`` is an absolute size, not a fraction: the derivative is 0 (or below its own allowance) here
+    absolute: bool = False
 
     def __str__(self) -> str:
         compared = f"{self.entries} entries compared one by one, {self.probes} random probes"
         if self.single_entry is None:
             return (f"{compared}; {self.unsampled} coordinates only inside random projections: no single-entry "
                     f"guarantee for them")
+        if self.absolute:
+            return (f"{compared}; catches any error in a single Jacobian entry above {self.single_entry:.2g} "
+                    f"(absolute: the derivative is 0 here, within its allowance)")
         return (f"{compared}; catches any error in a single Jacobian entry above {self.single_entry:.2g} of the "
                 f"derivative's largest entry")
 
     def merged(self, other: DetectionPower) -> DetectionPower:
-        single = None if None in (self.single_entry, other.single_entry) else max(self.single_entry, other.single_entry)
+        if None in (self.single_entry, other.single_entry):
+            return DetectionPower(self.entries + other.entries, self.probes + other.probes,
+                                  self.unsampled + other.unsampled, None)
+        # the weaker guarantee stands; an absolute one and a relative one are not comparable, so both are kept apart
+        worse = max((self, other), key=lambda p: (p.absolute, p.single_entry))
         return DetectionPower(self.entries + other.entries, self.probes + other.probes,
-                              self.unsampled + other.unsampled, single)
+                              self.unsampled + other.unsampled, worse.single_entry, worse.absolute)
 
 
 def power(judged: Judgement, weight_floor: float) -> DetectionPower:
@@ -273,12 +282,15 @@ def power(judged: Judgement, weight_floor: float) -> DetectionPower:
     compared = {k: ~judged.undefined[k] for k in judged.ref}
     scale = max((float(np.max(np.abs(judged.ref[k].value[compared[k]]), initial=0.0)) for k in full), default=0.0)
     widest = max((float(np.max(judged.allowance[k][compared[k]], initial=0.0)) for k in full), default=0.0)
-    single = widest / weight_floor / scale if scale else float("inf")
-    found = DetectionPower()
+    catches = widest / weight_floor
+    # relative to the derivative's largest entry, unless that is itself within the allowance (a zero derivative)
+    absolute = scale <= widest
+    single = catches if absolute else catches / scale
+    found = DetectionPower(absolute=absolute)
     for key, est in judged.ref.items():
         counted = int(compared[key].sum())
         if est.directions is None:
-            found = found.merged(DetectionPower(entries=counted, single_entry=single))
+            found = found.merged(DetectionPower(entries=counted, single_entry=single, absolute=absolute))
             continue
         singles = (np.count_nonzero(est.directions, axis=1) == 1) & compared[key]
         sampled = int(singles.sum())

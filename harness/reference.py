@@ -147,8 +147,7 @@ class _Kinks:
     def settled(self) -> Estimate:
         """The kinks found, with their one-sided derivatives."""
         size = np.where(self.kept | (self.following & self._steady()), self.size, 0.0)
-        left, right = (np.where(size > 0, side, np.nan) for side in (self.left, self.right))
-        return Estimate(np.zeros_like(size), np.zeros_like(size), left=left, right=right, jump=size)
+        return Estimate(np.zeros_like(size), np.zeros_like(size), left=self.left, right=self.right, jump=size)
 
 
 def ladder(at: Rung, h0: float, reach: float, levels: int = HALVINGS + LEVELS) -> Estimate:
@@ -202,8 +201,10 @@ def ladder(at: Rung, h0: float, reach: float, levels: int = HALVINGS + LEVELS) -
     sides = kinks.settled()
     # where f(x) itself is not finite there is nothing to differentiate, whatever the differences converged to
     best = np.where(np.isfinite(center), best, np.nan)
-    return Estimate(best, np.where(np.isfinite(best), err, np.inf), left=sides.left, right=sides.right,
-                    jump=np.where(np.isfinite(best), sides.jump, 0.0))
+    jump = np.where(np.isfinite(best), sides.jump, 0.0)
+    # where no kink was found both one-sided derivatives are the derivative: sums of them (cᵀJ) stay meaningful
+    left, right = (np.where(jump > 0, side, best) for side in (sides.left, sides.right))
+    return Estimate(best, np.where(np.isfinite(best), err, np.inf), left=left, right=right, jump=jump)
 
 
 def _choose(a: Estimate, b: Estimate, take_b: np.ndarray) -> Estimate:

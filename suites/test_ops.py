@@ -143,7 +143,7 @@ def test_op_convention(kink_check, dtype, device, grad_seed, selected_frameworks
         pytest.skip(f"a convention needs two frameworks with this op; here: {sorted(answers) or 'none'}")
     tol = for_dtype(dtype)
     # the checker's detection, at the same point: a kink or tie has entries with no derivative
-    undefined = judge.judge({}, modes.reference_for(kink_check.case, grad_seed, dtype), tol).undefined_text()
+    undefined = judge.judge({}, modes.reference_for(kink_check.case, grad_seed, dtype), tol).undefined_text(answer=False)
     assert undefined, (f"{kink_check.id} ({dtype}) is declared a kink or tie, but the reference's one-sided "
                        f"differences agree at every entry: the derivative exists there, so make it a smooth sample "
                        f"judged against the reference")

@@ -81,7 +81,7 @@ def render(data: dict) -> str:
         for r in parity[parity["verdict"] == "fail"].itertuples():
             lines.append(f"- parity `{r.case}-{r.dtype}` ({r.regime}): {r.message}")
     lines += _regime_findings(outcomes)
-    undefined = outcomes[outcomes["undefined"].fillna("").astype(bool)] if "undefined" in outcomes else outcomes[:0]
+    undefined = outcomes[outcomes["undefined"].map(store.has_text)] if "undefined" in outcomes else outcomes[:0]
     if not undefined.empty:
         lines += ["## Where the reference is undefined", "",
                   *(f"- `{r.case}-{r.framework}-{r.dtype}` ({r.regime}): {r.undefined}" for r in undefined.itertuples()),

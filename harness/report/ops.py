@@ -28,7 +28,7 @@ def _cell(group: pd.DataFrame) -> str:
         if worst in verdicts:
             return SYMBOL[worst] + ("" if worst == "n/a" else f" {int((group['verdict'] == worst).sum())}")
     err = group["max_rel_err"].max()
-    undefined = int(group["undefined"].fillna("").astype(bool).sum())
+    undefined = int(group["undefined"].map(store.has_text).sum())
     return ("✓" if "pass" in verdicts else "?") + ("" if pd.isna(err) else f" {err:.0e}") + (
         f" ?{undefined}" if undefined else "")
 
@@ -85,7 +85,7 @@ def render(data: dict) -> str:
         f"{checks['framework'].nunique()} frameworks × {checks['dtype'].nunique()} dtypes: "
         f"**{len(checks)} checks** — {counts.get('pass', 0)} pass, {counts.get('known', 0)} known divergences, "
         f"{counts.get('fail', 0)} fail, {counts.get('n/a', 0)} n/a (the framework has no such op), "
-        f"{int(checks['undefined'].fillna('').astype(bool).sum())} with entries where the reference is undefined "
+        f"{int(checks['undefined'].map(store.has_text).sum())} with entries where the reference is undefined "
         f"({counts.get('undefined', 0)} at every entry). "
         f"{len(par)} cross-framework comparisons ({int((par['verdict'] == 'pass').sum()) if len(par) else 0} agree); "
         f"{len(conv)} conventions at kinks and ties ({int((conv['verdict'] == 'pass').sum()) if len(conv) else 0} "
@@ -147,7 +147,7 @@ def _short(text: object) -> str:
 
 
 def _undefined(checks: pd.DataFrame) -> list[str]:
-    found = checks[checks["undefined"].fillna("").astype(bool)]
+    found = checks[checks["undefined"].map(store.has_text)]
     if found.empty:
         return []
     lines = ["## Where the reference is undefined", "",

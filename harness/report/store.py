@@ -69,3 +69,8 @@ def header(data: dict) -> list[str]:
             f"Python {cond['python']}, commit {cond['commit']}.",
             f"Packages: {packages}. Device: {run['device']}. Dtypes: {', '.join(run['dtypes'])}. "
             f"Seed: {run['seed']}. Wall time of the run: {run['wall_seconds']} s."]
+
+
+def has_text(value: object) -> bool:
+    """Whether a record's text field says something (records from before the field existed have none)."""
+    return isinstance(value, str) and bool(value)

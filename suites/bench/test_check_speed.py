@@ -54,7 +54,7 @@ def test_checks_per_second(benchmark, framework):
 
 def test_reference_for_every_case(benchmark):
     def uncached():
-        check._reference.cache_clear()
+        modes._reference.cache_clear()
         plans.plan.cache_clear()
         plans.plan_for.cache_clear()
         return [modes.reference_for(case, 0) for case in REGISTRY]
