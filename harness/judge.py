@@ -59,7 +59,8 @@ class Entry:
     def undefined(self, answer: bool = True) -> str:
         """Why the reference has no value here, in the words a user can act on (with the framework's ``answer``)."""
         got = f" (got {self.got:.6g})" if answer else ""
-        if np.isfinite(self.ref) and self.left is not None and np.isfinite(self.left) and np.isfinite(self.right):
+        sides = self.left is not None and np.isfinite(self.left) and np.isfinite(self.right) and self.left != self.right
+        if np.isfinite(self.ref) and sides:
             return f"not differentiable here — one-sided derivatives {self.left:.6g} and {self.right:.6g}{got}"
         return (f"no derivative here: the function is not finite or not continuous at this point, or no finite "
                 f"difference converged{got}")
@@ -168,9 +169,19 @@ def _ratio(got: np.ndarray, ref: np.ndarray, allow: np.ndarray, wrong: np.ndarra
     return np.where(np.isnan(ratio) | (wrong & ~np.isfinite(got)), np.inf, ratio)
 
 
-def judge(values: Mapping[str, np.ndarray | None], ref: Mapping[str, Estimate], tol: Tolerance) -> Judgement:
+def judge(values: Mapping[str, np.ndarray | None], ref: Mapping[str, Estimate], tol: Tolerance | None, *,
+          allowance: Mapping[str, np.ndarray] | None = None, exact_infinities: bool = False) -> Judgement:
     """A framework's (fixed) values against the reference, entry by entry; ``None`` counts as zeros (the value
-    every framework's idiomatic fix gives)."""
+    every framework's idiomatic fix gives).
+
+    Args:
+        values: key -> the framework's values (shaped like the source; projected where the reference probed).
+        ref: key -> the reference's estimate.
+        tol: the tolerance (:mod:`harness.tolerances`) the allowance follows.
+        allowance: key -> a per-entry allowance instead of ``tol``'s (the extreme-value sweep's ULPs).
+        exact_infinities: a non-finite reference entry is the answer itself, compared exactly (NaN with NaN, +inf
+            with +inf: an exact derivative that overflows the dtype, a declared convention), not undefined.
+    """
     got_all, allow_all, wrong_all, undefined_all = {}, {}, {}, {}
     max_abs = max_rel = worst_ratio = 0.0
     worst: Entry | None = None
@@ -189,10 +200,11 @@ def judge(values: Mapping[str, np.ndarray | None], ref: Mapping[str, Estimate], 
                                 None if est.terms is None else np.where(finite, est.terms, 0.0))
         scale = float(np.max(sizes, initial=0.0))
         with np.errstate(invalid="ignore"):
-            allow = tol.allowance(est.value, est.error, scale, est.terms)
+            allow = allowance[key] if allowance is not None else tol.allowance(est.value, est.error, scale, est.terms)
             jump = np.zeros(est.value.shape) if est.jump is None else est.jump
-            undefined = ~finite | (jump > allow)
-            diff = np.abs(got - est.value)
+            same = (got == est.value) | (np.isnan(got) & np.isnan(est.value))
+            undefined = (~finite if not exact_infinities else np.zeros(finite.shape, bool)) | (jump > allow)
+            diff = np.where(same, 0.0, np.abs(got - est.value))
             wrong = ~undefined & ~(diff <= allow)  # NaN and ±inf answers are never within
         got_all[key], allow_all[key], wrong_all[key], undefined_all[key] = got, allow, wrong, undefined
         if not (~undefined).any():

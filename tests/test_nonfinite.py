@@ -114,6 +114,7 @@ def test_a_non_finite_reference_entry_loosens_no_other_and_is_not_counted():
     right = judge.judge({"x": exact}, ref, for_dtype("float64"))
     assert right.verdict == judge.UNDEFINED and right.compared == 3 and right.undefined["x"].tolist() == [0, 1, 0, 0]
     assert judge.power(right, 0.5).entries == 3 and np.isfinite(right.allowance["x"][[0, 2, 3]]).all()
+    assert right.undefined["x"].dtype == bool and right.wrong["x"].dtype == bool
     wrong = judge.judge({"x": exact * np.array([1, 1, 1.01, 1])}, ref, for_dtype("float64"))
     assert wrong.verdict == judge.WRONG and wrong.wrong["x"].tolist() == [0, 0, 1, 0]
 
