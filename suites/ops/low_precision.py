@@ -70,6 +70,9 @@ FOUND: dict[str, tuple[Expectation, ...]] = {
              *_imprecise(ALL, "sinc's derivatives cancel terms of size ~π (second: ~π²) for drawn x: rounding reaches "
                          "1.1–1.5x the dtype's tolerance in every framework at some seeds", samples=("scalar", "matrix"),
                          modes=("rev", "fwd", "order2"))),
+    # under the magnitude-[0.5, 1.5] tangents of the one judge (2026-12-04), --grad-seed 0 drew one at 1.11x
+    "gelu": _imprecise((JAX,), JAX_BF16 + " (forward mode 1.11x at --grad-seed 0)", dtypes=("bfloat16",),
+                       samples=("scalar", "vector", "matrix"), modes=("rev", "fwd")),
     "exp2": (_wrong((JAX,), JAX_BF16 + ": exp2'(100) = 2¹⁰⁰·ln 2 is 27% off (2.3x)", dtypes=("bfloat16",),
                     samples=("hard",)),),
     "celu": (_wrong((JAX,), JAX_LOW + ": at drawn x ≤ −2 (exp(x) small) its derivative is 5–9% off in float16 and 0 "
