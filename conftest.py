@@ -1,5 +1,6 @@
-"""The suite's pytest wiring lives in the package: ``harness/pytest_plugin.py`` (options, ``@over``
-parametrization, fixtures, the results writer), registered by the ``pytest11`` entry point of an
-installed gradparity. Named here too, so a checkout that was never ``pip install``-ed still runs."""
+"""The suite's pytest wiring lives in the package, in a plugin loaded here (and by the benchmark worker's run) and
+nowhere else: ``harness/suite_plugin.py`` (options, ``@over`` parametrization, fixtures, the results writer). The
+``pytest11`` entry point of an installed gradparity brings other projects only the ``gradcheck`` fixture
+(``harness/pytest_plugin.py``)."""
 
-pytest_plugins = ["harness.pytest_plugin"]
+pytest_plugins = ["harness.suite_plugin"]

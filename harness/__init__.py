@@ -10,9 +10,21 @@ Outcomes other than a pass are exceptions (:mod:`harness.errors`): ``GradientMis
 ``ReferenceUndefined`` (no derivative at some entries), ``NotDeterministic``, ``GradcheckError`` (cannot check).
 """
 
-from harness.errors import Disconnected, GradcheckError, GradientMismatch, NotDeterministic, ReferenceUndefined
-from harness.gradcheck import GradcheckResult, gradcheck, gradcheck_model
-from harness.judge import DetectionPower
+from __future__ import annotations
 
-__all__ = ["DetectionPower", "Disconnected", "GradcheckError", "GradcheckResult", "GradientMismatch", "NotDeterministic",
-           "ReferenceUndefined", "gradcheck", "gradcheck_model"]
+import importlib
+from typing import Any
+
+#: the public names and the module each lives in: imported on first use, so that importing the package (as pytest
+#: does for the gradcheck fixture's plugin, in every run of every project where gradparity is installed) costs
+#: nothing until the checker is asked for
+_PUBLIC = {"Disconnected": "errors", "GradcheckError": "errors", "GradientMismatch": "errors",
+           "NotDeterministic": "errors", "ReferenceUndefined": "errors", "DetectionPower": "judge",
+           "GradcheckResult": "checker", "gradcheck": "api", "gradcheck_model": "api"}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"harness.{_PUBLIC[name]}"), name)

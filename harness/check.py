@@ -27,6 +27,7 @@ from harness.records import Outcome, Parity
 from harness.tolerances import for_dtype
 from harness.trees import leaves
 
+
 @dataclass
 class Result:
     """An outcome plus the compared values, kept for the cross-framework parity check."""

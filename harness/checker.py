@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 
 from harness import complexes, domains, judge, reference, second_order
-from harness.errors import Disconnected, GradcheckError, GradientMismatch, ReferenceUndefined
+from harness.errors import (
+    Disconnected,
+    GradcheckError,
+    GradientMismatch,
+    ReferenceUndefined,
+)
 from harness.judge import DetectionPower
 from harness.plans import numpy_dtype
 from harness.tolerances import Tolerance, for_dtype

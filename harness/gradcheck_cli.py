@@ -20,9 +20,15 @@ import sys
 import numpy as np
 
 from harness import domains
+from harness.api import (
+    MODES,
+    GradcheckError,
+    GradientMismatch,
+    NotDeterministic,
+    ReferenceUndefined,
+    gradcheck,
+)
 from harness.plans import numpy_dtype
-from harness.gradcheck import (MODES, GradcheckError, GradientMismatch, NotDeterministic, ReferenceUndefined,
-                               gradcheck)
 
 #: the domains a shell user names
 DOMAINS = {

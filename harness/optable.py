@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from harness import exact, numpy_ops
 from harness.cases import Case, Input, const, source
+from harness.domains import Domain, normal, signed
 from harness.expectations import REGIMES, Expectation
 from harness.frameworks.registry import FRAMEWORKS
-from harness.domains import Domain, normal, signed
 from harness.tolerances import Tolerance
 
 #: named sizes, as OpInfo's S and M: every sample shape is built from these
@@ -119,6 +120,10 @@ class Op:
         tolerances: per-dtype overrides of the tolerance table.
         zero: the derivative is 0 wherever it is defined (floor, sign): only reverse mode is
             checked (the sweep counts an all-zero gradient as a value, so the reference's 0 is the check).
+        ref: what the name means in float64 NumPy, where NumPy's or SciPy's function of that name is not it
+            (``lambda x: np.maximum(x, 0)`` for relu); declaring the row teaches it to the reference's vocabulary.
+        found: what the sweep found in float16/bfloat16 (``suites/ops/low_precision.py``), declared like the
+            divergences (it joins them).
     """
 
     name: str
@@ -130,10 +135,13 @@ class Op:
     divergences: tuple[Expectation, ...] = ()
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
     zero: bool = False
+    ref: Callable[..., Any] | None = None
+    found: tuple[Expectation, ...] = ()
     #: looked up as ``xp.ops.<name>`` (no ``call``): every vocabulary must have an entry for it
     by_name: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
+        object.__setattr__(self, "divergences", (*self.divergences, *(d for d in self.found if d not in self.divergences)))
         labels = [s.label for s in self.samples]
         if not labels:
             raise ValueError(f"op {self.name!r} has no samples")
@@ -148,12 +156,19 @@ class Op:
                                  f"among {MODES}, not {d.modes}")
         if self.order not in (1, 2):
             raise ValueError(f"op {self.name!r}: order must be 1 or 2, not {self.order}")
+        if self.ref is not None:
+            numpy_ops.REFERENCE.define(self.name, self.ref)
         if self.call is None:
             object.__setattr__(self, "call", _named_call(self.name))
             object.__setattr__(self, "by_name", True)
         if self.zero:
             object.__setattr__(self, "order", 1)
             object.__setattr__(self, "forward", False)
+
+    @property
+    def sweeps(self) -> tuple[exact.Swept, ...]:
+        """Its extreme-value sweeps (the exact derivative and the domain it is swept over: ``harness/exact.py``)."""
+        return tuple(s for s in exact.SWEPT if s.op == self.name)
 
     def divergences_for(self, framework: str, sample: str, mode: str, dtype: str | None = None,
                         regime: str = "eager") -> list[Expectation]:
@@ -212,7 +227,9 @@ class OpCheck:
 
     def source_values(self, seed: int) -> np.ndarray:
         """Every value of the sample's sources at ``seed``, flat."""
-        from harness.plans import plan  # imported here to keep the op table importable without the checker
+        from harness.plans import (
+            plan,  # imported here to keep the op table importable without the checker
+        )
 
         inputs = plan(self.case, seed).inputs
         names = [n for n, i in self.sample.inputs.items() if i.role == "source"]
@@ -272,7 +289,9 @@ def _build_case(check: OpCheck) -> Case:
 
 
 def _output_shapes(fn: Callable, sample: Sample) -> list[tuple[int, ...]]:
-    from harness.plans import NUMPY  # the reference namespace; imported here to keep this module light
+    from harness.plans import (
+        NUMPY,  # the reference namespace; imported here to keep this module light
+    )
 
     rng = np.random.default_rng(0)
     out = fn(NUMPY, **{n: i.draw(rng) for n, i in sample.inputs.items()})

@@ -17,11 +17,11 @@ import numpy as np
 from harness import domains, numpy_ops, reference
 from harness.cases import Case
 from harness.expectations import LOW_PRECISION
-from harness.frameworks.base import Namespace, Vocabulary
+from harness.frameworks.base import Namespace
 from harness.trees import leaves, paths
 
 #: the reference's namespace: NumPy in float64, with the op sweep's vocabulary (harness/numpy_ops.py)
-NUMPY = Namespace(np, conv2d=numpy_ops.conv2d, ops=Vocabulary("numpy", numpy_ops.OPS))
+NUMPY = Namespace(np, conv2d=numpy_ops.conv2d, ops=numpy_ops.REFERENCE)
 
 
 def bind(case: Case) -> Callable:

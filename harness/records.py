@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-
 # -- the registry of record types: every record carries its tag, and any stored one can be rebuilt --
 
 RECORD_TYPES: dict[str, type] = {}

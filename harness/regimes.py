@@ -29,12 +29,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from harness.expectations import COMPLEX, LOW_PRECISION, REGIMES, Expectation, divergence
+from harness.expectations import (
+    COMPLEX,
+    LOW_PRECISION,
+    REGIMES,
+    Expectation,
+    divergence,
+)
+from harness.frameworks.registry import JAX, TF, TORCH
 
 #: why a framework has no such regime
 NOT_A_REGIME = {
-    ("torch", "xla"): "torch has no XLA compiler here: torch.compile (Inductor) is its compiler, the compiled regime",
-    ("jax", "xla"): "jax.jit always compiles with XLA: the compiled regime is this one",
+    (TORCH, "xla"): "torch has no XLA compiler here: torch.compile (Inductor) is its compiler, the compiled regime",
+    (JAX, "xla"): "jax.jit always compiles with XLA: the compiled regime is this one",
 }
 
 #: what a regime does that the framework documents, for every case of a mode (a case's own declaration
@@ -46,7 +53,7 @@ KNOWN: tuple[Expectation, ...] = (
                 "'The differentiated Tensor ... appears to not have been used in the graph', and allow_unused + "
                 "materialize_grads then give zeros: a silently wrong Hessian). Take second derivatives of the "
                 "uncompiled function (torch.func.hessian, or autograd.grad with create_graph=True)",
-                frameworks=("torch",), regimes=("compiled",), modes=("hvp",), fixable=False),
+                frameworks=(TORCH,), regimes=("compiled",), modes=("hvp",), fixable=False),
 )
 
 
@@ -54,7 +61,7 @@ KNOWN: tuple[Expectation, ...] = (
 #: TF's AutoGraph re-raises them as StagingError (measured, TF 2.21: it rebuilds TF's OpErrors and the built-in errors
 #: of its own list, not LookupError)
 REWRAPPED: dict[tuple[str, str], dict[str, str]] = {
-    ("tensorflow", regime): {"LookupError": "StagingError"} for regime in ("compiled", "xla")}
+    (TF, regime): {"LookupError": "StagingError"} for regime in ("compiled", "xla")}
 
 
 def traced(framework: str, regime: str, declared: Expectation | None) -> Expectation | None:
@@ -71,7 +78,7 @@ def traced(framework: str, regime: str, declared: Expectation | None) -> Expecta
 #: an op sweep declaration for the ops that index with a NumPy array: under torch.compile, torch.func.jvp of a
 #: function that turns it into a tensor (``torch.from_numpy``) fails inside dynamo (measured, torch 2.13)
 TORCH_JVP_OF_NUMPY_INDEX = divergence(
-    ("torch",), "torch.compile around torch.func.jvp fails on an index array the function turns into a tensor "
+    (TORCH,), "torch.compile around torch.func.jvp fails on an index array the function turns into a tensor "
     "(torch.from_numpy): 'AssertionError: Guard failed on the same frame it was created. This is a bug'; pass "
     "index tensors in as arguments", kind="error:AssertionError", modes=("fwd",), regimes=("compiled",))
 

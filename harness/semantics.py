@@ -19,14 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from harness.comparison import same
 from harness.expectations import NA, NONE, VALUE, Expectation, not_characterized
 from harness.frameworks.registry import FRAMEWORKS, REGISTRY
+from harness.judge import PASSED, UNDEFINED
+from harness.judge import judge as judge_values
 from harness.records import BehaviourRecord
-from harness.comparison import same
-from harness.judge import PASSED, UNDEFINED, judge as judge_values
 from harness.reference import Estimate
 from harness.tolerances import DECLARED, for_dtype
-
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,9 @@ def evaluate(behaviour: Behaviour, framework: str) -> tuple[BehaviourRecord, lis
 def gradient_in(framework: str, fn: Callable[[Any, Any], Any], x: Any, dtype: str = "float32") -> Any:
     """The raw gradient of ``sum(fn(xp, x))`` w.r.t. ``x``, asked of the framework the idiomatic way (its
     adapter: a ``tf.Variable`` on a tape, a torch leaf with ``requires_grad``, ``jax.vjp``); may be None or raise."""
-    from harness import frameworks  # the adapters import their framework lazily, on first use
+    from harness import (
+        frameworks,  # the adapters import their framework lazily, on first use
+    )
 
     return frameworks.load(framework).vjp(lambda xp, x: fn(xp, x), {"x": np.asarray(x, dtype)}, ["x"])["x"]
 

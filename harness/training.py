@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness import reference
-from harness.judge import PASSED, exact, judge as judge_values
+from harness.judge import PASSED, exact
+from harness.judge import judge as judge_values
 from harness.tolerances import Tolerance
 
 

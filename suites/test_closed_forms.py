@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from harness import judge, plans
+from harness.suite_plugin import over
 from harness.tolerances import CLOSED_FORM
-from harness.pytest_plugin import over
 from suites.cases import REGISTRY
 from suites.test_gradients import checked
 

@@ -15,11 +15,12 @@ import functools
 import numpy as np
 import pytest
 
-from harness import exact, extremes
+from harness import exact, extremes, reproduce
 from harness.frameworks.base import NotAvailable
-from harness.pytest_plugin import load_adapter, over
 from harness.records import ExtremeRecord
+from harness.suite_plugin import load_adapter, over
 from suites.ops.extreme_values import FOUND
+
 #: bins of log10|x| per side of 0 in a record's error profile
 PROFILE_BINS = 48
 
@@ -37,7 +38,6 @@ def _data():
 @functools.cache
 def swept(key: str, framework: str, dtype: str, device: str):
     """(the judged points, the framework's version), or NotAvailable: computed once per worker."""
-    spec = exact.BY_KEY[key]
     points = extremes.points_of(_data(), key, dtype)
     adapter = load_adapter(framework, device)
     try:
@@ -125,8 +125,10 @@ DECLARED = [(spec, d, fw, dtype) for spec in exact.SWEPT for d in declared(spec)
 
 
 def _declared_id(item) -> str:
-    spec, d, fw, dtype = item
-    return f"extremes/{spec.key}/[{d.within[0]:g},{d.within[1]:g}]-{fw}-{dtype}"
+    """``extremes/sigmoid/declared-2-torch-float32``: the declaration's place among its op's (stable when its range
+    is re-measured), then the framework and dtype, as every item's id ends."""
+    spec, d, framework, dtype = item
+    return reproduce.test_id(f"extremes/{spec.key}/declared-{declared(spec).index(d)}", framework, dtype)
 
 
 @over(DECLARED, args=("spec", "divergence", "framework", "dtype"), ids=_declared_id, group=extreme_group,

@@ -15,7 +15,7 @@ from harness import check
 from harness.cases import Case
 from harness.expectations import LOW_PRECISION
 from harness.frameworks.base import NotAvailable
-from harness.pytest_plugin import load_adapter, over
+from harness.suite_plugin import load_adapter, over
 from harness.tolerances import MIXED_MOVES
 from suites.cases import REGISTRY
 

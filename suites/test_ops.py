@@ -15,8 +15,8 @@ import pytest
 from harness import check, comparison, judge, modes
 from harness.frameworks.base import NotAvailable
 from harness.optable import OpCheck
-from harness.pytest_plugin import load_adapter, over
 from harness.records import OpCheckRecord, OpConvention, OpParity, summarize
+from harness.suite_plugin import load_adapter, over
 from harness.tolerances import for_dtype
 from suites.ops import DEEP_BY_DEFAULT, TABLE
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness import semantics
-from harness.pytest_plugin import load_adapter, over
+from harness.suite_plugin import load_adapter, over
 from suites.semantics import BEHAVIOURS
 
 

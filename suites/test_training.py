@@ -5,8 +5,8 @@ for step, and the converging runs end at the least-squares answer. Ids read
 from __future__ import annotations
 
 from harness import training
-from harness.pytest_plugin import load_adapter, over
 from harness.records import TrainingRecord
+from harness.suite_plugin import load_adapter, over
 from harness.tolerances import CONVERGED
 from suites.semantics.training import TRAINERS, TRAININGS, trajectory_tolerance
 

@@ -139,9 +139,11 @@ def test_the_pytest_fixture_fails_a_users_test_with_the_checkers_message_only(us
     (user_module / "test_user.py").write_text(textwrap.dedent(USER_TEST))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(user_module), str(ROOT)]))
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-p",
-                           "harness.pytest_plugin", "test_user.py", "--grad-seed", "3"],
+                           "harness.pytest_plugin", "test_user.py", "--gradcheck-seed", "3"],
                           capture_output=True, text=True, cwd=user_module, env=env, timeout=300, check=False)
     out = proc.stdout
     assert proc.returncode == 1 and "1 failed, 1 passed" in out, out + proc.stderr
     assert "[reverse mode] args[0][" in out
-    assert "harness/gradcheck.py" not in out and "harness/pytest_plugin.py" not in out  # no harness traceback
+    assert "harness/api.py" not in out and "harness/pytest_plugin.py" not in out  # no harness traceback
+    # the message once (its last line is not in pytest's one-line summary), and no chained exception
+    assert out.count("detection power:") == 1 and "During handling of the above exception" not in out

@@ -11,6 +11,8 @@ import pytest
 from harness.report import bench, extremes, html, kinds
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the committed reference run the page is tested on
+REFERENCE = ROOT / "results" / kinds.REFERENCE
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 INSTALL = "apt-get install -y chromium chromium-driver && pip install selenium"
 
@@ -28,8 +30,36 @@ def test_fixed_records_render_every_section_self_contained():
     for key in html.SECTIONS:
         assert f"<section id='{key}'>" in page
     assert "<script src" not in page and "<link" not in page and "src='http" not in page  # nothing fetched
-    assert "pytest &quot;suites/test_gradients.py::test_gradient[scalar/exp-torch-float32]&quot;" in page
+    assert ("pytest &quot;suites/test_gradients.py::test_gradient[scalar/exp-torch-float32]&quot; --regimes eager "
+            "--dtype float32 --framework torch --grad-seed 0") in page
     assert html.summary_lines(data, None, None, pd.DataFrame())[0] == "correctness: 1 fail"
+
+
+def test_the_page_opens_on_a_verdict_grid_with_the_reference_beside_this_run():
+    run = {"conditions": CONDITIONS, "run": {"seed": 0}, "records": [OUTCOME, {**OUTCOME, "framework": "jax",
+                                                                                "verdict": "pass"}]}
+    reference = {"conditions": {**CONDITIONS, "commit": "ref123"}, "run": {}, "records": [{**OUTCOME, "verdict": "pass"}]}
+    page = html.render(run, None, None, pd.DataFrame(), [],
+                       reference={"loaded": (reference, None, None), "page": "reference/index.html"})
+    assert "This run — commit abc" in page and "Reference run — commit ref123" in page
+    # this run's torch cell fails and links to its checks; the reference's passes and links to the reference page
+    assert "<td class='fail'><a href='#correctness?framework=torch&amp;dtype=float32&amp;regime=eager'>1 ✗</a>" in page
+    assert "<td class='pass'><a href='#correctness?framework=jax&amp;dtype=float32&amp;regime=eager'>1 ✓</a>" in page
+    assert ("<td class='pass'><a href='reference/index.html#correctness?framework=torch&amp;dtype=float32&amp;"
+            "regime=eager'>1 ✓</a>") in page
+
+
+def test_a_run_writes_only_where_git_ignores_it_and_the_reference_stays_tracked():
+    import subprocess
+
+    def ignored(path: str) -> bool:
+        return subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0
+    if subprocess.run(["git", "rev-parse"], cwd=ROOT, capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    for written in ("results/correctness.json", "results/ops.md", "results/index.html", "results/extremes/abs.png",
+                    "results/bench/vm/20261201T000000Z.json", "results/bench.md", "results/screenshots/summary.png"):
+        assert ignored(written), f"{written} would show in git status after a run"
+    assert not ignored("results/reference/ops.json") and (REFERENCE / "ops.json").exists()
 
 
 @pytest.fixture
@@ -48,16 +78,16 @@ def browser():
 
 
 def committed_page(tmp_path: Path) -> Path:
-    loaded = {kinds.REPORTS[(d := kinds.load(p))["schema"]].NAME: d for p in kinds.default_paths(ROOT / "results")}
+    loaded = {kinds.REPORTS[(d := kinds.load(p))["schema"]].NAME: d for p in kinds.default_paths(REFERENCE)}
     if not loaded:
-        pytest.skip("no results under results/: run the suites first")
-    frame, machines = bench.load(bench.latest_runs(ROOT / "results")) if bench.latest_runs(ROOT / "results") else (
+        pytest.skip("no results under results/reference/: it is committed with the project")
+    frame, machines = bench.load(bench.latest_runs(REFERENCE)) if bench.latest_runs(REFERENCE) else (
         pd.DataFrame(), [])
     page = tmp_path / "index.html"
     page.write_text(html.render(loaded.get("correctness"), loaded.get("semantics"), loaded.get("ops"), frame, machines))
     # the extreme-value plots are files beside the page, as results/index.html has them
-    if (ROOT / "results" / extremes.PLOTS).is_dir():
-        shutil.copytree(ROOT / "results" / extremes.PLOTS, tmp_path / extremes.PLOTS)
+    if (REFERENCE / extremes.PLOTS).is_dir():
+        shutil.copytree(REFERENCE / extremes.PLOTS, tmp_path / extremes.PLOTS)
     return page
 
 
@@ -85,7 +115,7 @@ def test_page_loads_filters_and_shows_every_plot_in_chromium(browser, tmp_path, 
     browser.save_screenshot(str(shots / "summary.png"))
 
     plots = browser.find_elements(By.CSS_SELECTOR, "img.plot")
-    ops = kinds.load(ROOT / "results" / "ops.json") if (ROOT / "results" / "ops.json").exists() else {"records": []}
+    ops = kinds.load(REFERENCE / "ops.json") if (REFERENCE / "ops.json").exists() else {"records": []}
     assert len(plots) >= len(extremes.images(ops)), "every extreme-value plot is on the page"
     sizes = [browser.execute_script("return [arguments[0].naturalWidth, arguments[0].getBoundingClientRect().width]", p)
              for p in plots]

@@ -84,3 +84,24 @@ def test_report_renders_a_fixed_record():
     text = ops_report.render(data)
     assert "✓ 1e-07" in text  # the reverse-mode cell: pass, worst relative error
     assert "✗ undeclared" in text and "Disagreements found" in text and "abs** / kink" in text
+
+
+def test_every_swept_op_draws_its_samples_inside_the_domain_its_sweep_declares():
+    """An op's domain is declared once where it is swept (``harness/exact.py``: edges, poles, kinks); its drawn
+    samples must lie inside it and off its poles and kinks, whatever the seed, so the two cannot drift apart."""
+    from harness import plans
+    from suites.ops import TABLE
+
+    swept = [op for op in TABLE if op.sweeps]
+    assert len(swept) >= 50
+    for op in swept:
+        for sweep in op.sweeps:
+            if sweep.partner is not None:
+                continue  # a binary op swept along one argument with the other fixed: its samples draw both
+            for check in op.checks():
+                if not check.sample.smooth or check.sample.label == "hard":
+                    continue
+                for seed in range(3):
+                    x = plans.plan(check.case, seed).inputs["x"]
+                    assert np.all((x > sweep.low) & (x < sweep.high)), (op.name, check.sample.label, seed)
+                    assert not np.isin(x, [*sweep.poles, *sweep.kinks]).any(), (op.name, check.sample.label, seed)

@@ -110,7 +110,7 @@ def test_semantics_page_shows_summary_sections_and_training():
 def test_every_committed_results_file_rebuilds_its_records_and_rerenders(module, tmp_path):
     """Each stored record is a known dataclass (no stray keys), and `python -m harness report` re-renders
     every report kind from its JSON alone (ops.json included)."""
-    committed = Path(__file__).resolve().parent.parent / "results" / f"{module.NAME}.json"
+    committed = Path(__file__).resolve().parent.parent / "results" / kinds.REFERENCE / f"{module.NAME}.json"
     if not committed.exists():
         pytest.skip(f"{committed} is not committed")
     data = kinds.load(committed)

@@ -22,7 +22,13 @@ import sys
 import time
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from harness import env, frameworks
 from harness.bench import log, verify, worker
@@ -125,7 +131,7 @@ def _measure(profile: str, names: list[str], framework_names: list[str], modes: 
             # -c devnull: the worker is configured by these flags alone, not by whatever project the
             # current directory belongs to
             command = [sys.executable, "-m", "pytest", str(SUITE), "-q", "-c", os.devnull, "--rootdir", str(log_path.parent),
-                       "-p", "harness.pytest_plugin", "-p", "no:xdist",
+                       "-p", "harness.suite_plugin", "-p", "no:xdist",
                        "-p", "no:cacheprovider", "--framework", name, "--device", device, "--threads", str(threads),
                        "--bench-profile", profile, "--bench-workloads", ",".join(names), "--bench-modes",
                        ",".join(modes), "--bench-dtype", dtype, "--bench-log", str(log_path), "--bench-resume",

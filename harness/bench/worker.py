@@ -14,8 +14,8 @@ from harness import env
 from harness.bench import log, timing, verify
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
-from harness.pytest_plugin import load_adapter, over
 from harness.records import BenchInfo
+from harness.suite_plugin import load_adapter, over
 
 
 def measurements(config: pytest.Config) -> list[tuple]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from harness.cases import Case, const, source
 from harness.domains import Domain, normal, uniform
-from harness.frameworks.registry import FRAMEWORKS
+from harness.frameworks.registry import FRAMEWORKS, TORCH
 
 
 def logsumexp(xp, a, axis):
@@ -229,7 +229,7 @@ WORKLOADS = {w.name: w for w in [
              "two tanh layers and a linear head, batch 64, width swept"),
     Workload("chain", chain_case, {"quick": [(10,), (10000,)], "full": [(10,), (1000,), (100000,)]},
              f"{CHAIN} rounds of sin(y)·0.9 + 0.1·y: overhead per recorded op",
-             leave_out={"quick": {("torch", "compiled"): "torch.compile took 329 s to compile this chain on the "
+             leave_out={"quick": {(TORCH, "compiled"): "torch.compile took 329 s to compile this chain on the "
                                   "2-core reference machine (torch 2.13, CPU); timed in --profile full"}}),
     Workload("gmm", gmm_case, {"quick": [(2, 5), (10, 10)],
                                "full": [(d, k) for d in (2, 10, 20, 32, 64) for k in (5, 10, 25, 50)]},

@@ -9,9 +9,23 @@ from __future__ import annotations
 import functools
 import importlib
 
-from harness.frameworks.base import (Adapter, DeviceUnavailable, FrameworkError, FrameworkUnavailable,
-                                     Namespace, UnknownFramework, Vocabulary)
-from harness.frameworks.registry import ALIASES, BY_NAME, FRAMEWORKS, LABELS, REGISTRY, Framework
+from harness.frameworks.base import (
+    Adapter,
+    DeviceUnavailable,
+    FrameworkError,
+    FrameworkUnavailable,
+    Namespace,
+    UnknownFramework,
+    Vocabulary,
+)
+from harness.frameworks.registry import (
+    ALIASES,
+    BY_NAME,
+    FRAMEWORKS,
+    LABELS,
+    REGISTRY,
+    Framework,
+)
 
 __all__ = ["Adapter", "DeviceUnavailable", "FrameworkError", "FrameworkUnavailable", "Namespace",
            "UnknownFramework", "Framework", "REGISTRY", "FRAMEWORKS", "LABELS", "canonical", "load",

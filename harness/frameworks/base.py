@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -77,36 +78,72 @@ class Missing:
 class Vocabulary:
     """One framework's native ops under the op sweep's neutral names (``xp.ops.erf``).
 
-    Every entry calls the framework's own op (``tf.math.erf``, ``torch.special.erf``,
-    ``jax.scipy.special.erf``); where a framework has no such op the entry is :class:`Missing`, and
-    asking for it raises :class:`NotAvailable` with the reason, so the check reads "n/a". A name
-    with no entry at all raises :class:`UnknownOp`: a typo must fail, not skip.
+    By rule, a name is the framework's own op of that name, found in the framework's namespaces in the order its
+    registry row gives (``torch``, ``torch.special``, ``torch.nn.functional``, ``torch.linalg``), imported on first
+    use. Only the exceptions are written, in one table per framework: a different name or signature, a composition
+    (:attr:`composites` says which), or :class:`Missing` where the framework lacks the op (asking for it raises
+    :class:`NotAvailable` with the reason, so the check reads "n/a"). A name the rule cannot find and no exception
+    declares raises :class:`UnknownOp`: a typo must fail, not skip.
     """
 
-    def __init__(self, framework: str, ops: Mapping[str, Callable[..., Any] | Missing],
-                 composites: Mapping[str, str] | None = None):
+    def __init__(self, framework: str, exceptions: Mapping[str, Callable[..., Any] | Missing],
+                 composites: Mapping[str, str] | None = None, namespaces: tuple[str, ...] = (), *,
+                 reference: bool = False):
         self._framework = framework
-        self._ops = dict(ops)
+        self._ops = dict(exceptions)
+        self._namespaces = tuple(namespaces)
+        self._found: dict[str, Callable[..., Any]] = {}
         #: op name -> how the entry is composed, where it is not one op of the framework's own
         self.composites = dict(composites or {})
+        #: whether this is the float64 reference's vocabulary (NumPy), where an op may carry its own meaning
+        self.reference = reference
+
+    def _by_rule(self, name: str) -> Callable[..., Any] | None:
+        found = self.__dict__["_found"]
+        if name not in found:
+            for path in self.__dict__["_namespaces"]:
+                candidate = getattr(importlib.import_module(path), name, None)
+                if callable(candidate):
+                    found[name] = candidate
+                    break
+        return found.get(name)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("__"):  # copy/pickle probes: not op names
             raise AttributeError(name)
         entry = self.__dict__["_ops"].get(name)
         if entry is None:
-            raise UnknownOp(f"{self._framework}'s op vocabulary has no entry {name!r}: add it to "
-                            f"{self._framework}'s *_ops.py (Missing(why) if the framework lacks the op)")
+            entry = self._by_rule(name)
+        if entry is None:
+            where = ", ".join(self.__dict__["_namespaces"]) or "none"
+            raise UnknownOp(f"{self._framework}'s op vocabulary has no entry {name!r}, and its namespaces ({where}) have "
+                            f"no such op: add it to {self._framework}'s exceptions table (Missing(why) if the "
+                            f"framework lacks the op)")
         if isinstance(entry, Missing):
             raise NotAvailable(f"{self._framework} has no {name}: {entry.why}")
         return entry
 
     def __contains__(self, name: str) -> bool:
-        return isinstance(self._ops.get(name), Callable)
+        return isinstance(self._ops.get(name), Callable) or self._by_rule(name) is not None
+
+    def declares(self, name: str) -> bool:
+        """Whether ``name`` resolves here, by rule or exception (available or :class:`Missing`)."""
+        return name in self._ops or self._by_rule(name) is not None
+
+    def define(self, name: str, meaning: Callable[..., Any]) -> None:
+        """Declare what ``name`` means here (an op row's ``ref=``); declaring it again differently is an error.
+
+        Raises:
+            ValueError: ``name`` already means something else.
+        """
+        known = self._ops.get(name)
+        if known is not None and known is not meaning:
+            raise ValueError(f"{self._framework}'s {name!r} is declared twice, differently: one op row per name")
+        self._ops[name] = meaning
 
     @property
-    def names(self) -> frozenset[str]:
-        """Every name with an entry, available or :class:`Missing`."""
+    def exceptions(self) -> frozenset[str]:
+        """The names the exceptions table writes out (available or :class:`Missing`)."""
         return frozenset(self._ops)
 
 
@@ -186,7 +223,9 @@ class Adapter(abc.ABC):
         Raises:
             NotAvailable: the framework has no such regime (the message says why).
         """
-        from harness.regimes import supports  # the regimes' table imports the frameworks' registry
+        from harness.regimes import (
+            supports,  # the regimes' table imports the frameworks' registry
+        )
 
         if regime == self.regime:
             return self

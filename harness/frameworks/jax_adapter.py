@@ -14,9 +14,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from harness.frameworks import jax_ops
 from harness.errors import GradcheckError
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, ModelFunction, Namespace, Timed
+from harness.frameworks import jax_ops
+from harness.frameworks.base import (
+    Adapter,
+    Arrays,
+    DeviceUnavailable,
+    Grads,
+    ModelFunction,
+    Namespace,
+    Timed,
+)
 from harness.trees import leaves, paths, rebuild
 
 jax.config.update("jax_enable_x64", True)

@@ -15,8 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from harness.frameworks.base import (Adapter, Arrays, DeviceUnavailable, Grads, ModelFunction, Namespace,
-                                     NotAvailable, Timed, native_stderr_quiet)
+from harness.frameworks.base import (
+    Adapter,
+    Arrays,
+    DeviceUnavailable,
+    Grads,
+    ModelFunction,
+    Namespace,
+    NotAvailable,
+    Timed,
+    native_stderr_quiet,
+)
 from harness.trees import leaves, paths
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's own log threshold, for what it logs after loading

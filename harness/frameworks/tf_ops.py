@@ -13,6 +13,7 @@ import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
 from harness.frameworks.base import Missing, NotAvailable, Vocabulary
+from harness.frameworks.registry import BY_NAME
 
 EPS = 1e-5
 
@@ -65,31 +66,18 @@ def _normalize(x, gamma, beta, axes):
     return tf.nn.batch_normalization(x, mean, var, beta, gamma, EPS)
 
 
-OPS = {
+EXCEPTIONS = {
     # elementwise unary
-    "sin": tf.math.sin, "cos": tf.math.cos, "tan": tf.math.tan, "asin": tf.math.asin, "acos": tf.math.acos,
-    "atan": tf.math.atan, "sinh": tf.math.sinh, "cosh": tf.math.cosh, "tanh": tf.math.tanh,
-    "asinh": tf.math.asinh, "acosh": tf.math.acosh, "atanh": tf.math.atanh, "exp": tf.math.exp,
-    "expm1": tf.math.expm1, "exp2": tnp.exp2, "log": tf.math.log, "log1p": tf.math.log1p, "log2": tnp.log2,
-    "log10": tnp.log10, "sqrt": tf.math.sqrt, "rsqrt": tf.math.rsqrt, "reciprocal": tf.math.reciprocal,
-    "square": tf.math.square, "abs": tf.math.abs, "sign": tf.math.sign, "negative": tf.math.negative,
-    "erf": tf.math.erf, "erfc": tf.math.erfc, "erfinv": tf.math.erfinv, "ndtri": tf.math.ndtri,
-    "lgamma": tf.math.lgamma, "digamma": tf.math.digamma,
-    "trigamma": lambda x: tf.math.polygamma(tf.ones_like(x), x), "i0e": tf.math.bessel_i0e,
-    "i1e": tf.math.bessel_i1e, "sinc": tnp.sinc, "sigmoid": tf.math.sigmoid, "log_sigmoid": tf.math.log_sigmoid,
-    "logit": Missing("TF has no logit op (nor keras.ops); write log(p) - log1p(-p)"),
-    "softplus": tf.math.softplus, "softsign": tf.nn.softsign, "relu": tf.nn.relu, "relu6": tf.nn.relu6,
-    "elu": tf.nn.elu, "selu": tf.nn.selu, "celu": lambda x, alpha: keras.ops.celu(x, alpha),
-    "gelu": lambda x: tf.nn.gelu(x, approximate=False), "gelu_tanh": lambda x: tf.nn.gelu(x, approximate=True),
-    "silu": tf.nn.silu, "mish": keras.activations.mish,
+    "exp2": tnp.exp2, "log2": tnp.log2, "log10": tnp.log10,
+    "trigamma": lambda x: tf.math.polygamma(tf.ones_like(x), x), "i0e": tf.math.bessel_i0e, "i1e": tf.math.bessel_i1e,
+    "sinc": tnp.sinc, "logit": Missing("TF has no logit op (nor keras.ops); write log(p) - log1p(-p)"),
+    "celu": lambda x, alpha: keras.ops.celu(x, alpha), "gelu": lambda x: tf.nn.gelu(x, approximate=False),
+    "gelu_tanh": lambda x: tf.nn.gelu(x, approximate=True), "mish": keras.activations.mish,
     "leaky_relu": lambda x, slope: tf.nn.leaky_relu(x, alpha=slope), "hardtanh": keras.ops.hard_tanh,
-    "hard_sigmoid": keras.ops.hard_sigmoid, "floor": tf.math.floor, "ceil": tf.math.ceil, "round": tf.math.round,
-    "trunc": tnp.fix, "clip": lambda x, low, high: tf.clip_by_value(x, low, high),
+    "hard_sigmoid": keras.ops.hard_sigmoid, "trunc": tnp.fix,
+    "clip": lambda x, low, high: tf.clip_by_value(x, low, high),
     # binary
-    "add": tf.math.add, "subtract": tf.math.subtract, "multiply": tf.math.multiply, "divide": tf.math.divide,
-    "pow": tf.math.pow, "atan2": tf.math.atan2, "maximum": tf.math.maximum, "minimum": tf.math.minimum,
     "hypot": tnp.hypot, "fmod": tf.truncatemod, "remainder": tf.math.floormod, "logaddexp": tnp.logaddexp,
-    "xlogy": tf.math.xlogy, "xlog1py": tf.math.xlog1py, "squared_difference": tf.math.squared_difference,
     "copysign": Missing("TF has no copysign op; write abs(x) * sign(y)"), "floor_divide": tf.math.floordiv,
     # reductions
     "sum": _reduce(tf.reduce_sum), "mean": _reduce(tf.reduce_mean), "prod": _reduce(tf.reduce_prod),
@@ -101,17 +89,14 @@ OPS = {
     "cumlogsumexp": lambda x, axis: tf.math.cumulative_logsumexp(x, axis=axis),
     "cummax": Missing("TF has no cumulative max op"),
     # linear algebra
-    "matmul": tf.linalg.matmul, "einsum": tf.einsum, "solve": tf.linalg.solve, "inv": tf.linalg.inv,
-    "det": tf.linalg.det, "logabsdet": lambda a: tf.linalg.slogdet(a)[1], "cholesky": tf.linalg.cholesky,
-    "qr": _qr, "eigh": _eigh, "eigvalsh": tf.linalg.eigvalsh, "svd": _svd,
-    "svdvals": lambda a: tf.linalg.svd(a, compute_uv=False), "trace": tf.linalg.trace, "pinv": tf.linalg.pinv,
+    "logabsdet": lambda a: tf.linalg.slogdet(a)[1], "qr": _qr, "eigh": _eigh, "svd": _svd,
+    "svdvals": lambda a: tf.linalg.svd(a, compute_uv=False),
     "triangular_solve": lambda a, b: tf.linalg.triangular_solve(a, b, lower=True), "matrix_norm": _matrix_norm,
     "matrix_exp": tf.linalg.expm, "outer": tnp.outer, "tensordot": lambda a, b, axes: tf.tensordot(a, b, axes),
-    "cross": tf.linalg.cross, "lstsq": tf.linalg.lstsq,
     "diagonal": tf.linalg.diag_part,
     "matrix_power": Missing("TF has no matrix_power op; multiply with tf.linalg.matmul"),
     # shape and indexing
-    "reshape": tf.reshape, "transpose": lambda x, axes: tf.transpose(x, axes), "concat": lambda xs, axis: tf.concat(xs, axis),
+    "transpose": lambda x, axes: tf.transpose(x, axes), "concat": lambda xs, axis: tf.concat(xs, axis),
     "stack": lambda xs, axis: tf.stack(xs, axis), "split": lambda x, n, axis: tuple(tf.split(x, n, axis)),
     "slice": lambda x, index: x[index], "gather": lambda x, indices, axis: tf.gather(x, indices, axis=axis),
     "take_along_axis": lambda x, indices, axis: tnp.take_along_axis(x, indices, axis),
@@ -119,14 +104,12 @@ OPS = {
     "index_add": lambda x, updates, indices: tf.tensor_scatter_nd_add(x, _rows(indices), updates),
     "pad": lambda x, widths, mode: tf.pad(x, widths, mode=mode.upper()), "tile": lambda x, reps: tf.tile(x, reps),
     "repeat": lambda x, n, axis: tf.repeat(x, n, axis=axis), "flip": lambda x, axis: tf.reverse(x, [axis]),
-    "roll": lambda x, shift, axis: tf.roll(x, shift, axis), "where": tf.where,
-    "sort": lambda x, axis: tf.sort(x, axis=axis), "topk": lambda x, k: tf.math.top_k(x, k).values,
-    "squeeze": tf.squeeze, "expand_dims": lambda x, axis: tf.expand_dims(x, axis),
-    "broadcast_to": lambda x, shape: tf.broadcast_to(x, shape),
-    "tril": lambda x: tf.linalg.band_part(x, -1, 0), "triu": lambda x: tf.linalg.band_part(x, 0, -1),
-    "diag": tf.linalg.diag, "moveaxis": tnp.moveaxis,
+    "roll": lambda x, shift, axis: tf.roll(x, shift, axis), "sort": lambda x, axis: tf.sort(x, axis=axis),
+    "topk": lambda x, k: tf.math.top_k(x, k).values, "expand_dims": lambda x, axis: tf.expand_dims(x, axis),
+    "broadcast_to": lambda x, shape: tf.broadcast_to(x, shape), "tril": lambda x: tf.linalg.band_part(x, -1, 0),
+    "triu": lambda x: tf.linalg.band_part(x, 0, -1), "moveaxis": tnp.moveaxis,
     # neural-network ops
-    "softmax": lambda x, axis: tf.nn.softmax(x, axis=axis), "log_softmax": tf.nn.log_softmax,
+    "softmax": lambda x, axis: tf.nn.softmax(x, axis=axis),
     "softmax_cross_entropy": lambda logits, labels: tf.nn.softmax_cross_entropy_with_logits(labels, logits),
     "sparse_cross_entropy": lambda logits, labels: tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits),
     "sigmoid_cross_entropy": lambda logits, labels: tf.nn.sigmoid_cross_entropy_with_logits(labels, logits),
@@ -134,9 +117,8 @@ OPS = {
     "max_pool2d": lambda x, window, stride: tf.nn.max_pool2d(x, window, stride, "VALID"),
     "avg_pool2d": lambda x, window, stride: tf.nn.avg_pool2d(x, window, stride, "VALID"),
     "layer_norm": lambda x, gamma, beta: _normalize(x, gamma, beta, [-1]),
-    "batch_norm": lambda x, gamma, beta: _normalize(x, gamma, beta, [0]),
-    "embedding": tf.nn.embedding_lookup, "attention": keras.ops.dot_product_attention,
-    "dropout": lambda x, mask, rate: x * mask / (1 - rate),
+    "batch_norm": lambda x, gamma, beta: _normalize(x, gamma, beta, [0]), "embedding": tf.nn.embedding_lookup,
+    "attention": keras.ops.dot_product_attention, "dropout": lambda x, mask, rate: x * mask / (1 - rate),
     "l2_normalize": lambda x, axis: tf.math.l2_normalize(x, axis=axis),
 }
 
@@ -148,4 +130,4 @@ COMPOSITES = {
     "dropout": "x · mask / (1 - rate): tf.nn.dropout draws its own mask",
 }
 
-VOCABULARY = Vocabulary("tensorflow", OPS, COMPOSITES)
+VOCABULARY = Vocabulary("tensorflow", EXCEPTIONS, COMPOSITES, BY_NAME["tensorflow"].namespaces)

@@ -11,8 +11,17 @@ import numpy as np
 import torch
 
 from harness.frameworks import torch_ops
-from harness.frameworks.base import Adapter, Arrays, DeviceUnavailable, Grads, ModelFunction, Namespace, Timed
+from harness.frameworks.base import (
+    Adapter,
+    Arrays,
+    DeviceUnavailable,
+    Grads,
+    ModelFunction,
+    Namespace,
+    Timed,
+)
 from harness.trees import leaves, paths
+
 
 def _conv2d(x, w):
     """NHWC images, HWIO kernel, stride 1, VALID. The permutes are views: torch convolves the

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from harness import linalg_signs
 from harness.frameworks.base import Missing, Vocabulary
+from harness.frameworks.registry import BY_NAME
 from harness.numpy_ops import EPS, same_padding
 
 
@@ -59,51 +60,32 @@ def _attention(q, k, v):
     return F.scaled_dot_product_attention(*heads_first).transpose(1, 2)
 
 
-OPS = {
+EXCEPTIONS = {
     # elementwise unary
-    "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin, "acos": torch.acos,
-    "atan": torch.atan, "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "asinh": torch.asinh,
-    "acosh": torch.acosh, "atanh": torch.atanh, "exp": torch.exp, "expm1": torch.expm1, "exp2": torch.exp2,
-    "log": torch.log, "log1p": torch.log1p, "log2": torch.log2, "log10": torch.log10, "sqrt": torch.sqrt,
-    "rsqrt": torch.rsqrt, "reciprocal": torch.reciprocal, "square": torch.square, "abs": torch.abs,
-    "sign": torch.sign, "negative": torch.negative, "erf": torch.special.erf, "erfc": torch.special.erfc,
-    "erfinv": torch.special.erfinv, "ndtri": torch.special.ndtri, "lgamma": torch.lgamma,
-    "digamma": torch.special.digamma, "trigamma": lambda x: torch.special.polygamma(1, x),
-    "i0e": torch.special.i0e, "i1e": torch.special.i1e, "sinc": torch.sinc, "sigmoid": torch.sigmoid,
-    "log_sigmoid": F.logsigmoid, "logit": torch.logit, "softplus": F.softplus, "softsign": F.softsign,
-    "relu": F.relu, "relu6": F.relu6, "elu": F.elu, "selu": F.selu, "celu": lambda x, alpha: F.celu(x, alpha),
-    "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "mish": F.mish,
-    "leaky_relu": lambda x, slope: F.leaky_relu(x, slope), "hardtanh": F.hardtanh,
-    "hard_sigmoid": F.hardsigmoid, "floor": torch.floor, "ceil": torch.ceil, "round": torch.round,
-    "trunc": torch.trunc, "clip": lambda x, low, high: torch.clamp(x, low, high),
+    "trigamma": lambda x: torch.special.polygamma(1, x), "log_sigmoid": F.logsigmoid,
+    "celu": lambda x, alpha: F.celu(x, alpha), "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "leaky_relu": lambda x, slope: F.leaky_relu(x, slope), "hard_sigmoid": F.hardsigmoid,
+    "clip": lambda x, low, high: torch.clamp(x, low, high),
     # binary
-    "add": torch.add, "subtract": torch.subtract, "multiply": torch.multiply, "divide": torch.divide,
-    "pow": torch.pow, "atan2": torch.atan2, "maximum": torch.maximum, "minimum": torch.minimum,
-    "hypot": torch.hypot, "fmod": torch.fmod, "remainder": torch.remainder, "logaddexp": torch.logaddexp,
-    "xlogy": torch.special.xlogy, "xlog1py": torch.special.xlog1py,
     "squared_difference": Missing("torch has no squared-difference op; write (x - y) ** 2"),
-    "copysign": torch.copysign, "floor_divide": torch.floor_divide,
     # reductions (the array-API namespace takes axis/keepdims; its max/min are torch.amax/amin)
     "sum": _reduce(torch_xp.sum), "mean": _reduce(torch_xp.mean), "prod": _reduce(torch_xp.prod),
     "max": _reduce(torch_xp.max), "min": _reduce(torch_xp.min),
-    "max_dim": lambda x, axis: torch.max(x, dim=axis).values, "logsumexp": _logsumexp,
-    "var": _reduce(torch_xp.var), "std": _reduce(torch_xp.std),
-    "vector_norm": lambda x, ord, axis=None: torch.linalg.vector_norm(x, ord, dim=axis),
+    "max_dim": lambda x, axis: torch.max(x, dim=axis).values, "logsumexp": _logsumexp, "var": _reduce(torch_xp.var),
+    "std": _reduce(torch_xp.std), "vector_norm": lambda x, ord, axis=None: torch.linalg.vector_norm(x, ord, dim=axis),
     "cumsum": lambda x, axis: torch.cumsum(x, axis), "cumprod": lambda x, axis: torch.cumprod(x, axis),
     "cumlogsumexp": lambda x, axis: torch.logcumsumexp(x, axis),
     "cummax": lambda x, axis: torch.cummax(x, axis).values,
     # linear algebra
-    "matmul": torch.matmul, "einsum": torch.einsum, "solve": torch.linalg.solve, "inv": torch.linalg.inv,
-    "det": torch.linalg.det, "logabsdet": lambda a: torch.linalg.slogdet(a).logabsdet,
-    "cholesky": torch.linalg.cholesky, "qr": linalg_signs.qr, "eigh": linalg_signs.eigh, "eigvalsh": torch.linalg.eigvalsh, "svd": linalg_signs.svd,
-    "svdvals": torch.linalg.svdvals, "trace": torch.trace, "pinv": torch.linalg.pinv,
+    "solve": torch.linalg.solve, "det": torch.linalg.det, "logabsdet": lambda a: torch.linalg.slogdet(a).logabsdet,
+    "cholesky": torch.linalg.cholesky, "qr": linalg_signs.qr, "eigh": linalg_signs.eigh, "svd": linalg_signs.svd,
     "triangular_solve": lambda a, b: torch.linalg.solve_triangular(a, b, upper=False),
     "matrix_norm": lambda a, ord: torch.linalg.matrix_norm(a, ord), "matrix_exp": torch.linalg.matrix_exp,
-    "outer": torch.outer, "tensordot": lambda a, b, axes: torch.tensordot(a, b, dims=axes),
-    "cross": torch.linalg.cross, "lstsq": lambda a, b: torch.linalg.lstsq(a, b).solution,
+    "tensordot": lambda a, b, axes: torch.tensordot(a, b, dims=axes), "cross": torch.linalg.cross,
+    "lstsq": lambda a, b: torch.linalg.lstsq(a, b).solution,
     "diagonal": lambda a: torch.diagonal(a, dim1=-2, dim2=-1), "matrix_power": torch.linalg.matrix_power,
     # shape and indexing
-    "reshape": torch.reshape, "transpose": lambda x, axes: torch.permute(x, axes), "concat": lambda xs, axis: torch.cat(xs, axis),
+    "transpose": lambda x, axes: torch.permute(x, axes), "concat": lambda xs, axis: torch.cat(xs, axis),
     "stack": lambda xs, axis: torch.stack(xs, axis), "split": lambda x, n, axis: torch.chunk(x, n, axis),
     "slice": lambda x, index: x[index],
     "gather": lambda x, indices, axis: torch.index_select(x, axis, _index(indices, x)),
@@ -114,27 +96,24 @@ OPS = {
     "tile": lambda x, reps: torch.tile(x, reps), "repeat": lambda x, n, axis: torch.repeat_interleave(x, n, axis),
     "flip": lambda x, axis: torch.flip(x, (axis,)), "roll": lambda x, shift, axis: torch.roll(x, shift, axis),
     "where": lambda c, x, y: torch.where(_index(c, x), x, y),
-    "sort": lambda x, axis: torch.sort(x, dim=axis, stable=True).values,
-    "topk": lambda x, k: torch.topk(x, k).values, "squeeze": torch.squeeze,
-    "expand_dims": lambda x, axis: torch.unsqueeze(x, axis), "broadcast_to": lambda x, shape: torch.broadcast_to(x, shape), "tril": torch.tril, "triu": torch.triu, "diag": torch.diag,
-    "moveaxis": torch.movedim,
+    "sort": lambda x, axis: torch.sort(x, dim=axis, stable=True).values, "topk": lambda x, k: torch.topk(x, k).values,
+    "expand_dims": lambda x, axis: torch.unsqueeze(x, axis),
+    "broadcast_to": lambda x, shape: torch.broadcast_to(x, shape), "moveaxis": torch.movedim,
     # neural-network ops
     "softmax": lambda x, axis: F.softmax(x, dim=axis), "log_softmax": lambda x: F.log_softmax(x, dim=-1),
     "softmax_cross_entropy": lambda logits, labels: F.cross_entropy(logits, labels, reduction="none"),
     "sparse_cross_entropy": lambda logits, labels: F.cross_entropy(logits, _index(labels, logits), reduction="none"),
     "sigmoid_cross_entropy": lambda logits, labels: F.binary_cross_entropy_with_logits(logits, labels,
                                                                                       reduction="none"),
-    "conv1d": _conv, "conv2d": _conv,
-    "max_pool2d": lambda x, window, stride: _pool(F.max_pool2d, x, window, stride),
+    "conv1d": _conv, "conv2d": _conv, "max_pool2d": lambda x, window, stride: _pool(F.max_pool2d, x, window, stride),
     "avg_pool2d": lambda x, window, stride: _pool(F.avg_pool2d, x, window, stride),
     "layer_norm": lambda x, gamma, beta: F.layer_norm(x, x.shape[-1:], gamma, beta, EPS),
     "batch_norm": lambda x, gamma, beta: F.batch_norm(x, None, None, gamma, beta, training=True, eps=EPS),
     "embedding": lambda table, ids: F.embedding(_index(ids, table), table), "attention": _attention,
-    "dropout": lambda x, mask, rate: x * mask / (1 - rate),
-    "l2_normalize": lambda x, axis: F.normalize(x, dim=axis),
+    "dropout": lambda x, mask, rate: x * mask / (1 - rate), "l2_normalize": lambda x, axis: F.normalize(x, dim=axis),
 }
 
 #: entries that are not one torch op
 COMPOSITES = {"dropout": "x · mask / (1 - rate): torch's dropout draws its own mask"}
 
-VOCABULARY = Vocabulary("torch", OPS, COMPOSITES)
+VOCABULARY = Vocabulary("torch", EXCEPTIONS, COMPOSITES, BY_NAME["torch"].namespaces)

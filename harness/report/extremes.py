@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness import reproduce
 from harness.frameworks.registry import COLOURS, LABELS
 from harness.records import ExtremeRecord
 
@@ -163,7 +164,8 @@ def findings(sweep: pd.DataFrame) -> list[tuple[str, str]]:
         found.append((f"**{r.op}** extreme values ({r.framework} {r.dtype}), {label}: fails at x in {r.failing}; "
                       f"worst {_ulps(r.worst_ulps)} ulps at x = {r.worst_x:.6g} (gradient {r.worst_got:.6g}, exact "
                       f"{r.worst_exact:.6g}){' — ' + r.why if r.why else ''}.",
-                      f'pytest "suites/test_extremes.py::test_extreme_values[extremes/{r.op}-{r.framework}-{r.dtype}]"'))
+                      reproduce.command("suites/test_extremes.py::test_extreme_values", f"extremes/{r.op}",
+                                        framework=r.framework, dtype=r.dtype, seed=None)))
     return found
 
 

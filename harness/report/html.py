@@ -9,13 +9,15 @@ browser. It renders only the loaded results dicts (and the benchmark frame), lik
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from harness import reproduce
 from harness.frameworks.registry import COLOURS, FRAMEWORKS, LABELS
-from harness.report import bench, extremes, ops
+from harness.report import bench, extremes, grid, ops
 
 SECTIONS = {"summary": "Summary", "correctness": "Correctness", "semantics": "Semantics", "ops": "Op sweep",
             "benchmarks": "Benchmarks"}
@@ -38,6 +40,8 @@ code{background:#f0f3f6;padding:1px 4px;font-size:11px} li{margin:4px 0;font-siz
 img.plot{max-width:660px;border:1px solid #e4e7eb}
 details summary{cursor:pointer;font-weight:600}
 ol.findings{max-height:460px;overflow:auto;border:1px solid #e4e7eb;padding:8px 8px 8px 36px}
+.grids{display:flex;flex-wrap:wrap;gap:24px} .grid td.undefined{background:#eef0ff} .grid td.na{color:#8a939c}
+.grid td a{color:inherit;text-decoration:none;display:block} .grid td.fail{font-weight:700}
 """
 
 SCRIPT = """
@@ -48,8 +52,7 @@ function applyFilters(section){
   root.querySelectorAll('tr[data-row]').forEach(tr=>{
     let show=true;
     for(const [key,value] of Object.entries(chosen)){
-      if(key==='framework'||value==='all') continue;
-      if(tr.dataset[key]!==value) show=false;
+      if(value!=='all'&&key in tr.dataset&&tr.dataset[key]!==value) show=false;  // rows that carry the key
     }
     tr.style.display=show?'':'none';
   });
@@ -58,6 +61,11 @@ function applyFilters(section){
       cell.style.display=(chosen.framework==='all'||cell.dataset.framework===chosen.framework)?'':'none';
     });
   }
+  root.querySelectorAll('[data-col]').forEach(cell=>{
+    const col=JSON.parse(cell.dataset.col); let show=true;
+    for(const [key,value] of Object.entries(chosen)){ if(value!=='all'&&key in col&&col[key]!==value) show=false; }
+    cell.style.display=show?'':'none';
+  });
   const shown=root.querySelectorAll('tr[data-row]:not([style*="none"])').length;
   const counter=root.querySelector('.shown'); if(counter) counter.textContent=shown+' rows shown';
 }
@@ -69,8 +77,20 @@ function sortBy(th){
     return (ascending?1:-1)*x.localeCompare(y,undefined,{numeric:true});});
   rows.forEach(r=>body.appendChild(r));
 }
+function openChecks(){
+  // #ops?framework=torch&dtype=float32&regime=eager: that section, filtered to a cell of the summary grid
+  const [section,query]=location.hash.slice(1).split('?'); const root=document.getElementById(section);
+  if(!root||!query) return;
+  root.querySelectorAll('select[data-filter]').forEach(s=>{s.value='all';});
+  for(const [key,value] of new URLSearchParams(query)){
+    const s=root.querySelector(`select[data-filter='${key}']`);
+    if(s&&[...s.options].some(o=>o.value===value)) s.value=value;
+  }
+  applyFilters(section); root.scrollIntoView();
+}
 document.querySelectorAll('select[data-filter]').forEach(s=>s.addEventListener('change',()=>applyFilters(s.closest('section').id)));
-document.querySelectorAll('th').forEach(th=>th.addEventListener('click',()=>sortBy(th)));
+document.querySelectorAll('#summary ~ section th, #summary .plain th').forEach(th=>th.addEventListener('click',()=>sortBy(th)));
+window.addEventListener('hashchange',openChecks); openChecks();
 """
 
 
@@ -85,16 +105,22 @@ def _md(text: str) -> str:
     return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
 
 
-def _table(frame: pd.DataFrame, *, row_data: list[dict] | None = None, framework_columns: bool = False) -> str:
-    """A sortable table; ``row_data`` gives each row's data-* attributes (for the filters)."""
+def _table(frame: pd.DataFrame, *, row_data: list[dict] | None = None, framework_columns: bool = False,
+           columns: dict[str, dict] | None = None) -> str:
+    """A sortable table; ``row_data`` gives each row's data-* attributes (for the filters), ``columns`` each named
+    column's (framework, dtype, regime), so the filters hide the columns of other ones."""
     if frame.empty:
         return "<p class='muted'>Nothing recorded.</p>"
-    head = "".join(f"<th{_fw_attr(c) if framework_columns else ''}>{_e(c)}</th>" for c in frame.columns)
+
+    def attr(column: str) -> str:
+        meta = (columns or {}).get(column)
+        col = f" data-col='{_e(json.dumps(meta))}'" if meta else ""
+        return (_fw_attr(column) if framework_columns else "") + col
+    head = "".join(f"<th{attr(c)}>{_e(c)}</th>" for c in frame.columns)
     rows = []
     for i, values in enumerate(frame.itertuples(index=False)):
         attrs = "".join(f" data-{k}='{_e(v)}'" for k, v in (row_data[i] if row_data else {}).items())
-        cells = "".join(f"<td{_fw_attr(c) if framework_columns else ''}{_verdict_class(v)}>{_e(v)}</td>"
-                        for c, v in zip(frame.columns, values))
+        cells = "".join(f"<td{attr(c)}{_verdict_class(v)}>{_e(v)}</td>" for c, v in zip(frame.columns, values))
         rows.append(f"<tr data-row{attrs}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -116,37 +142,27 @@ def _select(name: str, values: list[str]) -> str:
 
 # -- the sections --------------------------------------------------------------------------------
 
-def _checks_by_framework(correctness: dict | None, op_data: dict | None) -> pd.DataFrame:
-    rows = []
-    for data, source in ((correctness, "cases"), (op_data, "ops")):
-        for r in (data or {}).get("records", []):
-            if r["record"] in ("outcome", "op") and r.get("framework"):
-                rows.append({"framework": r["framework"], "regime": r.get("regime", DEFAULT_REGIME),
-                             "dtype": r["dtype"], "suite": source, "verdict": r["verdict"]})
-    if not rows:
-        return pd.DataFrame()
-    frame = pd.crosstab([pd.Series([r["framework"] for r in rows], name="framework"),
-                         pd.Series([r["regime"] for r in rows], name="regime"),
-                         pd.Series([r["dtype"] for r in rows], name="dtype")],
-                        pd.Series([r["verdict"] for r in rows], name="verdict"))
-    return frame.reindex(columns=[c for c in ("pass", "fail", "known", "n/a") if c in frame.columns]).reset_index()
-
-
 def findings(correctness: dict | None, semantics: dict | None, op_data: dict | None) -> list[tuple[str, str, str]]:
     """(date of the run, what was found, the command that reproduces it), newest run first."""
     found = []
     for r in (correctness or {}).get("records", []):
         if r["record"] == "outcome" and r["verdict"] == "fail":
-            found.append((correctness["conditions"]["date"], f"**{r['case']}** on {r['framework']} {r['dtype']}: "
-                          f"{r['message']}", f'pytest "suites/test_gradients.py::test_gradient[{r["case"]}-'
-                          f'{r["framework"]}-{r["dtype"]}]"'))
+            regime = r.get("regime", DEFAULT_REGIME)
+            test = "test_mixed_precision" if regime == "mixed" else "test_gradient"
+            found.append((correctness["conditions"]["date"], f"**{r['case']}** on {r['framework']} {r['dtype']} "
+                          f"({regime}): {r['message']}",
+                          reproduce.command(f"suites/test_gradients.py::{test}", r["case"], framework=r["framework"],
+                                            dtype=r["dtype"], regime=None if regime == "mixed" else regime,
+                                            seed=ops.run_seed(correctness))))
     for r in (semantics or {}).get("records", []):
         if r["record"] == "behaviour" and r["verdict"] == "fail":
             found.append((semantics["conditions"]["date"], f"**{r['id']}** on {r['framework']} changed: {r['message']}",
-                          f'pytest "suites/test_semantics.py::test_behaviour[{r["id"]}-{r["framework"]}]"'))
+                          reproduce.command("suites/test_semantics.py::test_behaviour", r["id"],
+                                            framework=r["framework"], seed=None)))
     if op_data:
         found += [(op_data["conditions"]["date"], text, command)
-                  for text, command in ops.disagreements(*ops.frames(op_data)) + extremes.findings(extremes.frame(op_data))]
+                  for text, command in ops.disagreements(*ops.frames(op_data), ops.run_seed(op_data))
+                  + extremes.findings(extremes.frame(op_data))]
     return sorted(found, key=lambda f: f[0], reverse=True)  # stable: within a run, the reports' order
 
 
@@ -174,13 +190,20 @@ def benchmark_headline(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _summary(correctness, semantics, op_data, bench_frame, machines) -> str:
-    dates = sorted({d["conditions"]["date"] for d in (correctness, semantics, op_data) if d})
+def _summary(correctness, semantics, op_data, bench_frame, machines, reference: dict | None = None) -> str:
+    grids = [grid.render(f"This run — {grid.label(correctness, semantics, op_data)}",
+                         grid.frame(correctness, op_data, semantics))]
+    if reference:
+        grids.append(grid.render(f"Reference run — {grid.label(*reference['loaded'])}", grid.frame(*reference["loaded"]),
+                                 page=reference["page"]))
     parts = ["<h1>gradparity: is this gradient right?</h1>",
-             f"<p class='muted'>Runs of {', '.join(map(_e, dates)) or 'no suite'}; "
-             f"{len(machines)} benchmark run(s). Every cell below comes from the raw results under results/.</p>",
-             "<h2>Checks by framework, regime and dtype</h2>", _table(_checks_by_framework(correctness, op_data)),
-             "<h2>Benchmark headline</h2>", _table(benchmark_headline(bench_frame))]
+             "<p class='muted'>Every check by part of the suite, regime and dtype (rows) and framework (columns), "
+             "coloured by its worst verdict: ✗ fail, K a known (declared) divergence, ? reference undefined at every "
+             "entry, ✓ pass, n/a. Click a cell for its checks. Every cell comes from the raw results files"
+             + (" of this run (results/), beside the committed reference run (results/reference/)." if reference
+                else ".") + "</p>",
+             f"<div class='grids'>{''.join(grids)}</div>",
+             "<h2>Benchmark headline</h2>", f"<div class='plain'>{_table(benchmark_headline(bench_frame))}</div>"]
     found = findings(correctness, semantics, op_data)
     parts += [f"<h2>Disagreements found ({len(found)})</h2><p class='muted'>Newest run first; each with the command "
               "that reproduces it.</p><ol class='findings'>"]
@@ -245,20 +268,25 @@ def _ops(data: dict | None) -> str:
         subset = checks[checks["mode"] == mode]
         if not subset.empty:
             table = ops.mode_frame(subset)
-            parts += [f"<h3>{_e(title)}</h3>", _table(table, row_data=[{"family": f} for f in table["family"]])]
+            parts += [f"<h3>{_e(title)}</h3>", _table(table, row_data=[{"family": f} for f in table["family"]],
+                                                     columns=ops.columns())]
     if not conv.empty:
         parts += ["<h3>Conventions at kinks and ties</h3>", _table(ops.conventions_frame(conv))]
     sweep = extremes.frame(data)
     if not sweep.empty:
-        parts += ["<h3>Extreme values</h3>", _md(extremes.section(data)[2]), _table(extremes.table(sweep)),
+        rows = [{"framework": r.framework, "dtype": r.dtype} for r in sweep.itertuples()]
+        parts += ["<h3>Extreme values</h3>", _md(extremes.section(data)[2]), _table(extremes.table(sweep), row_data=rows),
                   "<div class='sweep-plots'>",
                   *(f"<figure><img class='plot' src='{_e(path)}' alt='{_e(op)}: gradient error in ULPs against x'>"
                     f"<figcaption>{_e(op)}</figcaption></figure>" for op, path in extremes.images(data)), "</div>"]
-    found = ops.disagreements(checks, par, conv) + extremes.findings(sweep)
+    found = ops.disagreements(checks, par, conv, ops.run_seed(data)) + extremes.findings(sweep)
     parts += [f"<h3>Disagreements found ({len(found)})</h3><ol class='findings'>",
               *(f"<li>{_md(text)}<br><code>{_e(command)}</code></li>" for text, command in found), "</ol>"]
     families = sorted(checks["family"].dropna().unique())
-    return f"<div class='filters'>{_select('family', families)} <span class='shown muted'></span></div>" + "".join(parts)
+    filters = [_select("family", families), _select("framework", [f for f in FRAMEWORKS if f in set(checks["framework"])]),
+               _select("dtype", sorted(checks["dtype"].dropna().unique())),
+               _select("regime", sorted(checks["regime"].fillna(ops.EAGER).unique()))]
+    return f"<div class='filters'>{''.join(filters)} <span class='shown muted'></span></div>" + "".join(parts)
 
 
 def _benchmarks(frame: pd.DataFrame, machines: list[dict]) -> str:
@@ -280,9 +308,10 @@ def _benchmarks(frame: pd.DataFrame, machines: list[dict]) -> str:
 
 
 def render(correctness: dict | None, semantics: dict | None, op_data: dict | None, bench_frame: pd.DataFrame,
-           machines: list[dict]) -> str:
-    """The page, from loaded results dicts (any may be ``None``) and the benchmark frame."""
-    bodies = {"summary": _summary(correctness, semantics, op_data, bench_frame, machines),
+           machines: list[dict], reference: dict | None = None) -> str:
+    """The page, from loaded results dicts (any may be ``None``) and the benchmark frame; ``reference``:
+    ``{"loaded": (correctness, semantics, ops), "page": its page's path from here}``, shown beside this run."""
+    bodies = {"summary": _summary(correctness, semantics, op_data, bench_frame, machines, reference),
               "correctness": _correctness(correctness), "semantics": _semantics(semantics), "ops": _ops(op_data),
               "benchmarks": _benchmarks(bench_frame, machines)}
     nav = "".join(f"<a href='#{key}'>{title}</a>" for key, title in SECTIONS.items())
@@ -308,17 +337,28 @@ def summary_lines(correctness: dict | None, semantics: dict | None, op_data: dic
             f"benchmarks (fastest compiled, largest size): {fastest}"]
 
 
-def write(results: Path, bench_runs: list[Path]) -> tuple[Path, list[str]]:
-    """Render ``results/index.html`` from the results files there and ``bench_runs``; return it and the summary."""
+def _loaded(results: Path) -> tuple[dict | None, dict | None, dict | None]:
+    """The correctness, semantics and ops results files under ``results`` (``None`` where there is none)."""
     from harness.report import kinds
 
     loaded = {}
     for path in kinds.default_paths(results):
         data = kinds.load(path)
         loaded[kinds.REPORTS[data["schema"]].NAME] = data
-    frame, machines = bench.load(bench_runs) if bench_runs else (pd.DataFrame(), [])
-    args = (loaded.get("correctness"), loaded.get("semantics"), loaded.get("ops"))
-    out = Path(results) / "index.html"
-    out.write_text(render(*args, frame, machines))
-    return out, summary_lines(*args, frame)
+    return loaded.get("correctness"), loaded.get("semantics"), loaded.get("ops")
 
+
+def write(results: Path, bench_runs: list[Path]) -> tuple[Path, list[str]]:
+    """Render ``results/index.html`` from the results files there and ``bench_runs``, with the reference run of
+    ``results/reference/`` beside it where there is one; return the page and the summary lines."""
+    from harness.report import kinds
+
+    args = _loaded(results)
+    frame, machines = bench.load(bench_runs) if bench_runs else (pd.DataFrame(), [])
+    reference_dir = Path(results) / kinds.REFERENCE
+    reference = None
+    if Path(results).name != kinds.REFERENCE and kinds.default_paths(reference_dir):
+        reference = {"loaded": _loaded(reference_dir), "page": f"{kinds.REFERENCE}/index.html"}
+    out = Path(results) / "index.html"
+    out.write_text(render(*args, frame, machines, reference))
+    return out, summary_lines(*args, frame)

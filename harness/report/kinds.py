@@ -13,6 +13,10 @@ from types import ModuleType
 
 from harness.report import correctness, ops, semantics, store
 
+#: where a run writes its results unless told otherwise (gitignored: a user's run is the user's own)
+RESULTS = Path("results")
+#: the committed reference run, inside it: ``results/reference/`` (regenerated there on purpose, never by a plain run)
+REFERENCE = "reference"
 #: schema -> report module (each has SCHEMA, NAME, RECORDS and a pure ``render(data) -> str``)
 REPORTS: dict[str, ModuleType] = {module.SCHEMA: module for module in (correctness, semantics, ops)}
 
@@ -52,7 +56,7 @@ def rerender(path: str | Path) -> tuple[Path, int]:
     return out, len(data["records"])
 
 
-def default_paths(directory: str | Path = "results") -> list[Path]:
+def default_paths(directory: str | Path = RESULTS) -> list[Path]:
     """The results files a run writes under ``directory``, those that exist."""
     return [p for p in (Path(directory) / f"{m.NAME}.json" for m in REPORTS.values()) if p.exists()]
 

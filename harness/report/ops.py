@@ -7,10 +7,12 @@ from dataclasses import fields
 
 import pandas as pd
 
+from harness import reproduce
 from harness.expectations import REGIMES
 from harness.frameworks.registry import FRAMEWORKS, LABELS
 from harness.records import ExtremeRecord, OpCheckRecord, OpConvention, OpParity
 from harness.report import extremes, store
+from harness.reproduce import EAGER
 
 SCHEMA = "gradparity/ops/1"
 #: the files it writes under the results directory: <NAME>.json and <NAME>.md
@@ -56,14 +58,17 @@ def mode_frame(checks: pd.DataFrame) -> pd.DataFrame:
     return table[[c for c in order if c in table.columns]].fillna("—").reset_index()
 
 
-def _shown(record) -> str:
-    """The test id's regime suffix: none for eager (and for records from before regimes)."""
-    regime = getattr(record, "regime", "eager")
-    return "" if pd.isna(regime) or regime == "eager" else f"-{regime}"
+def columns() -> dict[str, dict[str, str]]:
+    """What each column of :func:`mode_frame` is: its framework, dtype and regime (the page filters columns by them)."""
+    return {f"{LABELS[fw]} {dt.replace('float', 'f')}{'' if r == EAGER else f' {r}'}": {"framework": fw, "dtype": dt,
+                                                                                     "regime": r}
+            for fw in FRAMEWORKS for r in REGIMES for dt in ("float32", "float64", "float16", "bfloat16")}
 
 
-def _reproduce(test: str, ident: str) -> str:
-    return f'pytest "suites/test_ops.py::{test}[ops/{ident}]"'
+def _regime(record) -> str:
+    """The record's regime (records from before regimes were eager)."""
+    regime = getattr(record, "regime", EAGER)
+    return EAGER if pd.isna(regime) else regime
 
 
 def write_files(data: dict, directory) -> list:
@@ -109,7 +114,7 @@ def render(data: dict) -> str:
         if not subset.empty:
             lines += [f"## {title}", "", mode_frame(subset).to_markdown(index=False), ""]
     lines += (_conventions(conv) + _undefined(checks) + extremes.section(data)
-              + _disagreements(checks, par, conv, extremes.frame(data))
+              + _disagreements(checks, par, conv, extremes.frame(data), run_seed(data))
               + _unavailable(checks)
               + _composites(checks))
     return "\n".join(lines).rstrip() + "\n"
@@ -154,21 +159,32 @@ def _undefined(checks: pd.DataFrame) -> list[str]:
              "Smooth samples whose drawn (or, in float16/bfloat16, rounded) inputs met a tie or a kink: the "
              "reference's one-sided differences disagree there, so those entries are named and not judged; the "
              "rest of each check is.", ""]
-    return lines + [f"- **{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}{_shown(r).replace('-', ', ')}): "
-                    f"{r.undefined}" for r in found.itertuples()] + [""]
+    return lines + [f"- **{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}"
+                    f"{'' if _regime(r) == EAGER else ', ' + _regime(r)}): {r.undefined}" for r in found.itertuples()] + [""]
 
 
-def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, sweep: pd.DataFrame) -> list[str]:
-    found = disagreements(checks, par, conv) + extremes.findings(sweep)
+def run_seed(data: dict) -> int:
+    """The ``--grad-seed`` of the run a results file holds."""
+    return int((data.get("run") or {}).get("seed") or 0)
+
+
+def _disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, sweep: pd.DataFrame,
+                   seed: int) -> list[str]:
+    found = disagreements(checks, par, conv, seed) + extremes.findings(sweep)
     return (["## Disagreements found", "",
              "Every place the sweep found frameworks answering differently from the reference or from each "
              "other, with the reason where it is known and the command that reproduces it.", ""]
             + [f"- {text} Reproduce: `{command}`." for text, command in found] + ([] if found else ["None."]) + [""])
 
 
-def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -> list[tuple[str, str]]:
+def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, seed: int = 0) -> list[tuple[str, str]]:
     """(what was found, in Markdown; the pytest command that reproduces it), for every disagreement."""
     found = []
+
+    def rerun(test: str, r, framework: bool = True) -> str:
+        return reproduce.command(f"suites/test_ops.py::{test}", f"ops/{r.id}", dtype=r.dtype, seed=seed,
+                                 framework=r.framework if framework else None,
+                                 regime=None if test == "test_op_convention" else _regime(r))
     odd = checks[(checks["verdict"] != "n/a") & checks["kind"].notna() & (checks["kind"] != "value")].copy()
     odd["regime"] = odd["regime"].astype(object).fillna("eager") if "regime" in odd else "eager"
     odd["why"] = odd["why"].fillna("")
@@ -176,26 +192,27 @@ def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame) -
     for _, group in odd.drop_duplicates(["op", "framework", "kind", "mode", "regime"]).groupby(
             ["framework", "kind", "mode", "regime", "why"], sort=False):
         r = next(group.itertuples())
-        where = f"{r.mode}, {r.framework}" + ("" if r.regime == "eager" else f", {r.regime}")
+        where = f"{r.mode}, {r.framework}" + ("" if r.regime == EAGER else f", {r.regime}")
         ops = group["op"].tolist()
         named = f"**{r.op}**" if len(ops) == 1 else f"**{len(ops)} ops** ({', '.join(ops[:8])}{', …' if len(ops) > 8 else ''})"
         found.append((f"{named} ({where}): the raw result is `{r.kind}` where a gradient value is "
                       f"due{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}.",
-                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}{_shown(r)}')))
+                      rerun("test_op", r)))
     for r in checks[checks["verdict"].isin(["known", "fail"])].itertuples():
         label = "known" if r.verdict == "known" else "**unexplained**"
-        found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}{_shown(r).replace('-', ', ')}), {label}: {r.message}"
+        regime = "" if _regime(r) == EAGER else f", {_regime(r)}"
+        found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.framework} {r.dtype}{regime}), {label}: {r.message}"
                       f"{' — ' + r.why if r.why else ''}{' (' + r.link + ')' if r.link else ''}. Inputs: {r.inputs}.",
-                      _reproduce('test_op', f'{r.id}-{r.framework}-{r.dtype}{_shown(r)}')))
+                      rerun("test_op", r)))
     for r in par[par["verdict"] == "fail"].itertuples() if not par.empty else []:
         found.append((f"**{r.op}** / {r.sample} ({r.mode}, {r.dtype}), frameworks disagree: {r.message}.",
-                      _reproduce('test_op_frameworks_agree', f'{r.id}-{r.dtype}{_shown(r)}')))
+                      rerun("test_op_frameworks_agree", r, framework=False)))
     split = conv[conv["groups"].map(len) > 1] if not conv.empty else conv
     for r in split.itertuples():
         why = "; ".join(d["why"] + (f" ({d['link']})" if d["link"] else "") for d in r.declared) or "undeclared"
         found.append((f"**{r.op}** / {r.sample} ({r.dtype}) at {r.inputs}: "
                       + "; ".join(f"{fw} {a}" for fw, a in r.answers.items()) + f" — {why}.",
-                      _reproduce('test_op_convention', f'{r.id}-{r.dtype}')))
+                      rerun("test_op_convention", r, framework=False)))
     return found
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from harness import check, gradcheck, modes, plans
 from harness.frameworks import FRAMEWORKS
-from harness.pytest_plugin import load_adapter
+from harness.suite_plugin import load_adapter
 from suites.cases import REGISTRY
 
 DTYPES = ("float32", "float64")

@@ -9,7 +9,7 @@ import pytest
 
 from harness.bench import timing
 from harness.bench.workloads import gmm_case
-from harness.pytest_plugin import load_adapter
+from harness.suite_plugin import load_adapter
 
 
 def test_gmm_timer_agreement(benchmark, request):

@@ -11,9 +11,10 @@ them into ``tf.cond``/``tf.while_loop`` (and ``float(x)`` into a cast to float32
 loop whose carried values keep their shapes.
 """
 
-from harness.expectations import Expectation
 from harness.cases import Case, source
 from harness.domains import away_from, positive, uniform
+from harness.expectations import Expectation
+from harness.frameworks.registry import JAX
 
 
 def branch_on_sum(xp, x):
@@ -88,7 +89,7 @@ CASES = [
     Case("control/per-element-branches", elementwise_branches, {"x": source((5,), away_from(0))},
          expect={"jax:compiled": JIT_BRANCH}),
     Case("control/float-of-value", branch_on_float, {"x": source([0.5, 1.25, -0.25])},
-         expect={"jax": Expectation("error:ConcretizationTypeError",
+         expect={JAX: Expectation("error:ConcretizationTypeError",
                                "under jax.grad a value is a tracer and float() needs a concrete number; "
                                "branch on a comparison (x > 0) or use jax.lax.cond",
                                "https://docs.jax.dev/en/latest/errors.html#jax.errors.ConcretizationTypeError",

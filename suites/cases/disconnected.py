@@ -5,8 +5,9 @@ TF answers ``None`` (zeros with ``unconnected_gradients=ZERO``), ``torch.autogra
 reference's exact zeros.
 """
 
-from harness.expectations import Expectation
 from harness.cases import Case, const, source
+from harness.expectations import Expectation
+from harness.frameworks.registry import JAX, TF, TORCH
 
 TF_NONE = Expectation("y:none", "TF returns None for a source the target does not use; "
                  "pass unconnected_gradients=tf.UnconnectedGradients.ZERO for zeros",
@@ -18,16 +19,16 @@ JAX_ZEROS = Expectation("y:zeros", "JAX differentiates a pure function: an unuse
 
 CASES = [
     Case("disconnected/unused-source", lambda xp, x, y: xp.sum(x * 2.0), {"x": source((3,)), "y": source((2,))},
-         expect={"tensorflow": TF_NONE, "torch": TORCH_UNUSED, "jax": JAX_ZEROS}),
+         expect={TF: TF_NONE, TORCH: TORCH_UNUSED, JAX: JAX_ZEROS}),
     Case("disconnected/only-constants", lambda xp, y, c: xp.sum(c ** 2), {"y": source((3,)), "c": const((3,))},
-         expect={"tensorflow": TF_NONE,
-                 "torch": Expectation("error:RuntimeError", "the output does not require grad at all: "
+         expect={TF: TF_NONE,
+                 TORCH: Expectation("error:RuntimeError", "the output does not require grad at all: "
                                  "element 0 of tensors does not require grad"),
-                 "jax": JAX_ZEROS}),
+                 JAX: JAX_ZEROS}),
     Case("disconnected/multiplied-by-zero", lambda xp, x, y: xp.sum(x ** 2 + 0.0 * y),
          {"x": source((3,)), "y": source((3,))},
          expect={fw: Expectation("y:zeros", "connected through 0·y: a real zero gradient, not a missing one")
-                 for fw in ("tensorflow", "torch", "jax")}),
+                 for fw in (TF, TORCH, JAX)}),
     Case("disconnected/used-by-one-target", lambda xp, x, y: {"a": x ** 2, "b": x * y},
          {"x": source((3,)), "y": source((3,))}, doc="y reaches only target b: summed targets still connect it"),
 ]

@@ -1,8 +1,8 @@
 """Matrix cases: the seeds' linear model with MSE, 2xᵀx, chains of matmuls, softmax regression, linalg."""
 
-from harness.expectations import Expectation
 from harness.cases import Case, const, source
 from harness.domains import normal, spd
+from harness.expectations import Expectation
 
 # The 5×3 inputs and 5×2 targets of the linear-regression seed (crop yields from temperature,
 # rainfall and humidity), used verbatim.

@@ -1,9 +1,10 @@
 """Non-scalar targets: vector, dict and list targets (gradient of the sum, as TF does), explicit
 output cotangents (``mode="vjp"``), full Jacobians, and forward mode (``mode="jvp"``)."""
 
-from harness.expectations import Expectation
 from harness.cases import Case, source
 from harness.domains import away_from, linspace, uniform
+from harness.expectations import Expectation
+from harness.frameworks.registry import JAX
 
 CASES = [
     Case("nonscalar/vector-target", lambda xp, x: x ** 2, {"x": source((5,))},
@@ -13,7 +14,7 @@ CASES = [
     Case("nonscalar/matrix-target", lambda xp, a, b: xp.tanh(a @ b), {"a": source((3, 2)), "b": source((2, 4))}),
     Case("nonscalar/sigmoid-linspace", lambda xp, x: 1.0 / (1.0 + xp.exp(-x)),
          {"x": source((201,), linspace(-10, 10))}, doc="elementwise sigmoid over linspace(-10, 10, 201)",
-         expect={"jax": Expectation(
+         expect={JAX: Expectation(
              "underflow", "JAX differentiates 1/d as -d⁻² (integer_pow y=-2): for x < -5.5, d = 1 + e⁻ˣ > 256 and d⁻² "
              "is below float16's smallest normal (6.1e-5), which XLA on CPU flushes to zero, so σ'(x) reads 0 where it "
              "is 0.0025 and more; TF and torch form -g·out/d instead. Write jax.nn.sigmoid, or compute in float32",

@@ -7,8 +7,9 @@ on the second gradient; JAX has nothing to release. The fix (a persistent record
 checked against the reference.
 """
 
-from harness.expectations import Expectation
 from harness.cases import Case, source
+from harness.expectations import Expectation
+from harness.frameworks.registry import TF, TORCH
 
 
 def square_then_square(xp, x):
@@ -17,10 +18,10 @@ def square_then_square(xp, x):
 
 
 REUSE = {
-    "tensorflow": Expectation("error:RuntimeError", "a non-persistent GradientTape gives one set of gradients; "
+    TF: Expectation("error:RuntimeError", "a non-persistent GradientTape gives one set of gradients; "
                          "use tf.GradientTape(persistent=True)",
                          "https://www.tensorflow.org/api_docs/python/tf/GradientTape"),
-    "torch": Expectation("error:RuntimeError", "the first backward frees the graph's saved tensors; "
+    TORCH: Expectation("error:RuntimeError", "the first backward frees the graph's saved tensors; "
                     "pass retain_graph=True", "https://pytorch.org/docs/stable/generated/torch.autograd.grad.html"),
 }
 

@@ -1,8 +1,8 @@
 """The op sweep's table: every op, by family, in declaration order (names are unique across it)."""
 
-from suites.ops import binary, linalg, low_precision, nn, reductions, shape, unary
+from suites.ops import binary, linalg, nn, reductions, shape, unary
 
-TABLE = [low_precision.with_found(op) for module in (unary, binary, reductions, linalg, shape, nn) for op in module.OPS]
+TABLE = [op for module in (unary, binary, reductions, linalg, shape, nn) for op in module.OPS]
 
 _names = [op.name for op in TABLE]
 if len(set(_names)) != len(_names):

@@ -5,8 +5,9 @@ import numpy as np
 
 from harness.domains import away_from, positive, signed, uniform
 from harness.expectations import divergence
-from harness.optable import Op, at_kink, pairwise
 from harness.frameworks.registry import JAX, TF, TORCH
+from harness.optable import Op, at_kink, pairwise
+from suites.ops import low_precision
 
 #: |x / y| in (1.09, 1.95): trunc and floor of the ratio are constant, so fmod and friends are smooth
 SMOOTH = ("matrix", "broadcast-row", "broadcast-scalar")
@@ -19,9 +20,9 @@ TIE_TO_X = at_kink("at a tie TF gives the whole gradient to x, torch and JAX spl
 
 
 def binary(name, dx=signed, dy=signed, *, hard=None, ties=None, y_constant=False, order=2,
-           divergences=(), zero=False):
+           divergences=(), zero=False, ref=None, found=()):
     return Op(name, "binary", pairwise(dx, dy, hard=hard, ties=ties, y_constant=y_constant),
-              order=order, divergences=tuple(divergences), zero=zero)
+              order=order, divergences=tuple(divergences), zero=zero, ref=ref, found=found)
 
 
 def x_zero_convention(op, derivative):
@@ -58,7 +59,8 @@ OPS = [
            divergences=[divergence((TF, JAX), "the gradient x / hypot(x, y) is 0 at x = y = 1e20 in float32 "
                                    "(torch: 0.707): the squares overflow on the way", wrong=True,
                                    samples=("hard",), dtypes=("float32",)),
-                        divergence((JAX,), "hypot(0, 0): JAX answers a finite value, TF and torch NaN", convention=True)]),
+                        divergence((JAX,), "hypot(0, 0): JAX answers a finite value, TF and torch NaN", convention=True)],
+        found=low_precision.HYPOT),
     binary("fmod", QUOTIENT_X, QUOTIENT_Y, ties=([4.0, -4.0], [2.0, 2.0]), order=1, divergences=[
         divergence((TF,), "TF registers no gradient for TruncateMod (tf.truncatemod): tape.gradient raises "
                    "LookupError; tf.math.floormod has one", kind="error:LookupError", samples=SMOOTH),
@@ -67,12 +69,12 @@ OPS = [
     binary("logaddexp", uniform(-3, 3), uniform(-3, 3), hard=([100.0, -100.0], [100.0, 100.0]),
            divergences=[divergence((TF,), "tnp.logaddexp's gradient at x == y is 1 for each input instead of "
                                    "1/2: its max(x, y) branch passes the whole gradient to both at a tie",
-                                   wrong=True, samples=("hard",))]),
+                                   wrong=True, samples=("hard",))], found=low_precision.LOGADDEXP),
     binary("xlogy", signed, positive, hard=([0.0, 1e-3], [1e-6, 1e-6]), ties=([0.0], [0.0]),
-           divergences=[*x_zero_convention("xlogy", "log(y)"), AT_ZERO_ZERO]),
+           divergences=[*x_zero_convention("xlogy", "log(y)"), AT_ZERO_ZERO], found=low_precision.XLOGY),
     binary("xlog1py", signed, uniform(-0.5, 2.0), hard=([0.0, 1.0], [-0.999, -0.999]),
            ties=([0.0], [-1.0]), divergences=[*x_zero_convention("xlog1py", "log1p(y)"), AT_ZERO_ZERO]),
-    binary("squared_difference", hard=([1e15, -1e15], [-1e15, 1e15])),
+    binary("squared_difference", hard=([1e15, -1e15], [-1e15, 1e15]), ref=lambda x, y: (x - y) ** 2),
     binary("copysign", away_from(0.0), away_from(0.0), y_constant=True, ties=([0.0, 0.5], [1.0, 0.0]), order=1,
            divergences=[divergence((JAX,), "copysign(0, 1) w.r.t. x: JAX answers the cotangent (sign 1), torch 0 "
                                    "(TF has no copysign)", convention=True)]),

@@ -3,20 +3,23 @@ functions, on square, tall and batched inputs, plus a singular matrix where the 
 (det) and repeated eigenvalues where it is not (eigh)."""
 
 import numpy as np
+import scipy.linalg
 
+from harness import linalg_signs
 from harness.cases import source
 from harness.domains import graded, invertible, normal, spd
 from harness.expectations import divergence
-from harness.optable import B, M, S, Op, given, sample
 from harness.frameworks.registry import TF, TORCH
+from harness.optable import B, M, Op, S, given, sample
+from suites.ops import low_precision
 
 SINGULAR = [[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.0, 1.0, 3.0]]
 REPEATED = np.diag([1.0, 1.0, 2.0])
 
 
-def linalg(name, *samples, call=None, order=2, divergences=(), tolerances=None):
+def linalg(name, *samples, call=None, order=2, divergences=(), tolerances=None, ref=None, found=()):
     return Op(name, "linalg", tuple(samples), call=call, order=order, divergences=tuple(divergences),
-              tolerances=tolerances or {})
+              tolerances=tolerances or {}, ref=ref, found=found)
 
 
 def symmetric(op):
@@ -64,26 +67,27 @@ OPS = [
         divergence((TF,), "XLA on CPU has no LogMatrixDeterminant kernel ('Detected unsupported operations'): "
                    "jit_compile=True raises in reverse mode and second order (forward mode never calls it); eager "
                    "and tf.function work", kind="error:InvalidArgumentError", modes=("rev", "order2"),
-                   regimes=("xla",))]),
+                   regimes=("xla",))], ref=lambda a: np.linalg.slogdet(a)[1]),
     linalg("cholesky", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
            call=symmetric("cholesky")),
     linalg("qr", sample("square", a=source((M, M), invertible())), sample("tall", a=source((S, M))),
-           sample("batched", a=source((B, S, M)))),
+           sample("batched", a=source((B, S, M))), ref=linalg_signs.qr),
     # gap: at --grad-seed 5 two eigenvalues 0.08 apart put every framework 2.4x the tolerance from the HVP reference
     linalg("eigh", sample("square", a=source((M, M), spd(gap=0.2))), sample("batched", a=source((B, M, M), spd(gap=0.2))),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigh"), divergences=[
                divergence((TF,), "eigenvectors of a repeated eigenvalue have no derivative: torch and JAX answer "
-                          "NaN, TF finite numbers", convention=True)]),
+                          "NaN, TF finite numbers", convention=True)], ref=linalg_signs.eigh),
     linalg("eigvalsh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigvalsh"), order=1),
     linalg("svd", sample("tall", a=source((S, M), graded())),
-           sample("batched", a=source((B, S, M), graded()), second_order=False)),
+           sample("batched", a=source((B, S, M), graded()), second_order=False), ref=linalg_signs.svd),
     linalg("svdvals", sample("tall", a=source((S, M))), sample("wide", a=source((M, S))),
-           sample("batched", a=source((B, S, M)))),
-    linalg("trace", sample("square", a=source((M, M))), order=1),
+           sample("batched", a=source((B, S, M))), ref=lambda a: np.linalg.svd(a, compute_uv=False)),
+    linalg("trace", sample("square", a=source((M, M))), order=1, ref=lambda a: np.trace(a, axis1=-2, axis2=-1)),
     linalg("pinv", sample("tall", a=source((S, M))), sample("square", a=source((M, M), invertible()))),
     linalg("triangular_solve", sample("square", a=source((M, M), invertible()), b=source((M, 2))),
-           sample("batched", a=source((B, M, M), invertible()), b=source((B, M, 1)))),
+           sample("batched", a=source((B, M, M), invertible()), b=source((B, M, 1))),
+        ref=lambda a, b: scipy.linalg.solve_triangular(a, b, lower=True)),
     linalg("matrix_norm", sample("fro", a=source((M, S)), kwargs={"ord": "fro"}),
            sample("nuc", a=source((M, S)), kwargs={"ord": "nuc"}),
            sample("spectral", a=source((M, S)), kwargs={"ord": 2}),
@@ -96,20 +100,24 @@ OPS = [
         divergence((TF,), "traced, tf.norm(ord=2)'s computed permutation leaves the SVD input's inner shape unknown, and "
                    "the SVD gradient refuses it: 'SVD gradient has not been implemented for input with unknown inner "
                    "matrix shape' (eager works)", kind="error:NotImplementedError", samples=("spectral",),
-                   modes=("order2",), regimes=("compiled", "xla"))]),
+                   modes=("order2",), regimes=("compiled", "xla"))],
+        ref=lambda a, ord: np.linalg.norm(a, ord=ord, axis=(-2, -1))),
     linalg("matrix_exp", sample("square", a=source((M, M), normal())), sample("batched", a=source((B, M, M), normal())),
            divergences=[divergence((TF,), "tf.linalg.expm builds a TensorArray without a fixed size: XLA refuses "
                                    "it ('XLA compilation requires a fixed tensor list size')",
-                                   kind="error:InvalidArgumentError", regimes=("xla",))]),
+                                   kind="error:InvalidArgumentError", regimes=("xla",))], ref=scipy.linalg.expm,
+        found=low_precision.MATRIX_EXP),
     linalg("outer", sample("vectors", a=source((M,)), b=source((S,)))),
     linalg("tensordot", sample("axes-1", a=source((M, S)), b=source((S, M)), kwargs={"axes": 1}),
-           sample("axes-2", a=source((B, M, S)), b=source((M, S, B)), kwargs={"axes": ([1, 2], [0, 1])})),
+           sample("axes-2", a=source((B, M, S)), b=source((M, S, B)), kwargs={"axes": ([1, 2], [0, 1])}),
+        ref=lambda a, b, axes: np.tensordot(a, b, axes)),
     linalg("cross", sample("rows", a=source((M, 3)), b=source((M, 3))), sample("vectors", a=source((3,)), b=source((3,)))),
     linalg("lstsq", sample("tall", a=source((S, M)), b=source((S, 2))), divergences=[
         divergence((TORCH,), "torch.compile graph-breaks on torch.linalg.lstsq and runs it uncompiled, so its second "
                    "derivative works where a compiled backward's would not", kind="value", modes=("order2",),
-                   regimes=("compiled",))]),
-    linalg("diagonal", sample("square", a=source((M, M))), sample("batched", a=source((B, M, S))), order=1),
+                   regimes=("compiled",))], ref=lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0]),
+    linalg("diagonal", sample("square", a=source((M, M))), sample("batched", a=source((B, M, S))), order=1,
+        ref=lambda a: np.diagonal(a, axis1=-2, axis2=-1)),
     linalg("matrix_power", sample("cube", a=source((M, M)), kwargs={"n": 3}),
            sample("inverse-square", a=source((M, M), invertible()), kwargs={"n": -2})),
 ]

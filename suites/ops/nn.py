@@ -3,14 +3,17 @@ normalisation, embedding lookup, attention, a fixed-mask dropout; hard logits th
 ``exp`` in float32, and pooling windows with tied maxima."""
 
 import numpy as np
+import scipy.special as sp
 
+from harness import numpy_ops
 from harness.cases import const, source
 from harness.domains import bernoulli, probabilities, uniform
 from harness.expectations import divergence
-from harness.optable import B, M, S, Op, given, sample
-from harness.tolerances import Tolerance
 from harness.frameworks.registry import JAX, TF, TORCH
+from harness.optable import B, M, Op, S, given, sample
 from harness.regimes import TORCH_JVP_OF_NUMPY_INDEX
+from harness.tolerances import Tolerance
+from suites.ops import low_precision
 
 #: values 0.5 apart in shuffled order: no near-ties for a finite difference to cross (pools, sort)
 DISTINCT = np.random.default_rng(7).permutation(60) / 2.0
@@ -35,9 +38,9 @@ LINEAR_BETA = [*MOMENTS, divergence((TF,), "beta enters linearly, so its second 
                           "raises unless allow_unused=True", kind="error:RuntimeError", modes=("order2",))]
 
 
-def nn(name, *samples, call=None, order=2, divergences=(), tolerances=None):
+def nn(name, *samples, call=None, order=2, divergences=(), tolerances=None, ref=None, found=()):
     return Op(name, "nn", tuple(samples), call=call, order=order, divergences=tuple(divergences),
-              tolerances=tolerances or {})
+              tolerances=tolerances or {}, ref=ref, found=found)
 
 
 def conv_samples(spatial):
@@ -53,9 +56,10 @@ def conv_samples(spatial):
 OPS = [
     nn("softmax", sample("rows", x=source((M, S), uniform(-3, 3)), kwargs={"axis": -1}),
        sample("columns", x=source((M, S), uniform(-3, 3)), kwargs={"axis": 0}),
-       sample("large", x=source(given(LARGE_LOGITS)), kwargs={"axis": -1}, second_order=False)),
+       sample("large", x=source(given(LARGE_LOGITS)), kwargs={"axis": -1}, second_order=False),
+        ref=lambda x, axis: sp.softmax(x, axis=axis)),
     nn("log_softmax", sample("rows", x=source((M, S), uniform(-3, 3))),
-       sample("large", x=source(given(LARGE_LOGITS)), second_order=False)),
+       sample("large", x=source(given(LARGE_LOGITS)), second_order=False), ref=numpy_ops.log_softmax),
     nn("softmax_cross_entropy", sample("logits", logits=source((M, S), uniform(-3, 3)), labels=const((M, S), probabilities())),
        sample("labels-too", logits=source((M, S), uniform(-3, 3)), labels=source((M, S), probabilities())),
        divergences=[divergence((TF,), "the mixed second derivative d²/dlabels dlogits of "
@@ -65,27 +69,33 @@ OPS = [
                     divergence((TF,), "tf.nn.softmax_cross_entropy_with_logits in float64 is good to ~2e-7 relative, "
                                "not to float64's ~1e-15: up to 1.6x float64's tolerance at some --grad-seed inputs "
                                "(seeds 1 and 3), so its float64 values are judged at 10x the tolerance",
-                               dtypes=("float64",), tolerance=Tolerance(rtol=1e-6, atol=1e-8))]),
+                               dtypes=("float64",), tolerance=Tolerance(rtol=1e-6, atol=1e-8))],
+        ref=lambda logits, labels: -np.sum(labels * numpy_ops.log_softmax(logits), axis=-1)),
     nn("sparse_cross_entropy", sample("logits", logits=source((M, S), uniform(-3, 3)),
                                       kwargs={"labels": np.array([0, 4, 2])}),
        sample("large", logits=source(given(LARGE_LOGITS)), kwargs={"labels": np.array([2, 0])},
-              second_order=False), divergences=[TORCH_JVP_OF_NUMPY_INDEX]),
+              second_order=False), divergences=[TORCH_JVP_OF_NUMPY_INDEX], ref=numpy_ops.sparse_xent),
     nn("sigmoid_cross_entropy", sample("logits", logits=source((M, S), uniform(-5, 5)), labels=const((M, S), uniform(0, 1))),
-       sample("large", logits=source(given([[-90.0, -30.0, 30.0, 90.0]])), labels=const(given([[0.25, 1.0, 0.0, 0.5]])), second_order=False)),
-    nn("conv1d", *conv_samples(1), divergences=[DILATED_FLOAT64]),
-    nn("conv2d", *conv_samples(2), divergences=[DILATED_FLOAT64]),
+       sample("large", logits=source(given([[-90.0, -30.0, 30.0, 90.0]])), labels=const(given([[0.25, 1.0, 0.0, 0.5]])), second_order=False),
+        ref=numpy_ops.sigmoid_xent),
+    nn("conv1d", *conv_samples(1), divergences=[DILATED_FLOAT64], ref=numpy_ops.conv),
+    nn("conv2d", *conv_samples(2), divergences=[DILATED_FLOAT64], ref=numpy_ops.conv),
     nn("max_pool2d", sample("window-2", x=source((B, 4, 4, 2)), kwargs={"window": 2, "stride": 2}),
        sample("overlapping", x=source(given(DISTINCT[:50].reshape(B, 5, 5, 1))), kwargs={"window": 3, "stride": 1}),
-       sample("ties", x=source(given(TIED_POOL)), kwargs={"window": 2, "stride": 2}, smooth=False), order=1),
+       sample("ties", x=source(given(TIED_POOL)), kwargs={"window": 2, "stride": 2}, smooth=False), order=1,
+        ref=lambda x, window, stride: numpy_ops.pool2d(x, window=window, stride=stride, reduce=np.max)),
     nn("avg_pool2d", sample("window-2", x=source((B, 4, 4, 2)), kwargs={"window": 2, "stride": 2}),
-       sample("overlapping", x=source((B, 5, 5, 1)), kwargs={"window": 3, "stride": 1}), order=1),
+       sample("overlapping", x=source((B, 5, 5, 1)), kwargs={"window": 3, "stride": 1}), order=1,
+        ref=lambda x, window, stride: numpy_ops.pool2d(x, window=window, stride=stride, reduce=np.mean)),
     nn("layer_norm", sample("rows", x=source((M, S)), gamma=source((S,)), beta=source((S,))),
        sample("constant-row", x=source(given([[2.0, 2.0, 2.0, 2.0]])), gamma=source(given([1.0, 0.5, -1.0, 2.0])),
               beta=source(given([0.0, 0.0, 0.0, 0.0])), second_order=False),
-       divergences=LINEAR_BETA),
-    nn("batch_norm", sample("batch", x=source((S, M)), gamma=source((M,)), beta=source((M,))), divergences=LINEAR_BETA),
+       divergences=LINEAR_BETA, ref=lambda x, gamma, beta: numpy_ops.standardize(x, -1) * gamma + beta,
+        found=low_precision.LAYER_NORM),
+    nn("batch_norm", sample("batch", x=source((S, M)), gamma=source((M,)), beta=source((M,))), divergences=LINEAR_BETA,
+        ref=lambda x, gamma, beta: numpy_ops.standardize(x, 0) * gamma + beta),
     nn("embedding", sample("repeated-ids", table=source((S, M)), kwargs={"ids": np.array([[0, 2], [2, 4]])}), order=1,
-       divergences=[TORCH_JVP_OF_NUMPY_INDEX]),
+       divergences=[TORCH_JVP_OF_NUMPY_INDEX], ref=lambda table, ids: table[ids]),
     nn("attention", sample("heads", q=source((B, 4, 2, 3)), k=source((B, 4, 2, 3)), v=source((B, 4, 2, 3))),
        divergences=[divergence((TORCH,), "torch's CPU scaled_dot_product_attention dispatches to a flash kernel "
                                "with no forward-mode derivative", kind="error:NotImplementedError", modes=("fwd", "order2")),
@@ -94,11 +104,13 @@ OPS = [
                     divergence((TF,), "keras.ops.dot_product_attention in float64 is good to ~4e-7 relative, not "
                                "float64's ~1e-15: forward mode fails float64's tolerance at --grad-seed 0 and not at 5, "
                                "reverse mode at 2 (1.8x) and not at 0, so both are judged at 10x the tolerance",
-                               dtypes=("float64",), modes=("rev", "fwd"), tolerance=Tolerance(rtol=1e-6, atol=1e-8))]),
+                               dtypes=("float64",), modes=("rev", "fwd"), tolerance=Tolerance(rtol=1e-6, atol=1e-8))],
+        ref=numpy_ops.attention),
     nn("dropout", sample("fixed-mask", x=source((M, S)), mask=const((M, S), bernoulli(0.5)), kwargs={"rate": 0.5}),
-       order=1),
+       order=1, ref=lambda x, mask, rate: x * mask / (1 - rate)),
     nn("l2_normalize", sample("rows", x=source((M, S)), kwargs={"axis": -1}),
        sample("zero-row", x=source(given([[0.0, 0.0, 0.0]])), kwargs={"axis": -1}, smooth=False), divergences=[
            divergence((TF, TORCH, JAX), "normalizing the zero vector: TF clamps the squared norm at 1e-12 (gradient "
-                      "~1e6·g), torch the norm at 1e-12 (~1e12·g), JAX divides by 0 (NaN)", convention=True)]),
+                      "~1e6·g), torch the norm at 1e-12 (~1e12·g), JAX divides by 0 (NaN)", convention=True)],
+        ref=lambda x, axis: x / np.linalg.norm(x, axis=axis, keepdims=True)),
 ]

@@ -3,25 +3,29 @@ zeros where the usual formulas (prod / x, the max's indicator) break."""
 
 import numpy as np
 
+from harness import numpy_ops
 from harness.cases import source
 from harness.domains import away_from, signed, uniform
 from harness.expectations import divergence
-from harness.optable import S, Op, at_kink, given, reducing, sample, scanning
 from harness.frameworks.registry import FRAMEWORKS, JAX, TF, TORCH
+from harness.optable import Op, S, at_kink, given, reducing, sample, scanning
 from harness.tolerances import Tolerance, with_floor
+from suites.ops import low_precision
 
 TIES = [[1.0, 3.0, 3.0, 2.0], [2.0, 2.0, 2.0, 2.0]]
 WITH_ZEROS = [[0.0, 2.0, 3.0, -1.5], [0.0, 0.0, 1.5, 2.0]]
 
 
 def reduction(name, domain=signed, *, extra=(), ties=None, keepdims=True, order=2, divergences=(), tolerances=None,
-              **kwargs):
+              ref=None, found=(), **kwargs):
     return Op(name, "reduction", reducing(domain, ties=ties, keepdims=keepdims, **kwargs) + tuple(extra),
-              order=order, divergences=tuple(divergences), tolerances=tolerances or {})
+              order=order, divergences=tuple(divergences), tolerances=tolerances or {}, ref=ref,
+              found=found)
 
 
-def cumulative(name, domain=signed, *, extra=(), order=2, divergences=()):
-    return Op(name, "reduction", scanning(domain) + tuple(extra), order=order, divergences=tuple(divergences))
+def cumulative(name, domain=signed, *, extra=(), order=2, divergences=(), ref=None, found=()):
+    return Op(name, "reduction", scanning(domain) + tuple(extra), order=order, divergences=tuple(divergences),
+              ref=ref, found=found)
 
 
 def norm_samples():
@@ -56,7 +60,8 @@ OPS = [
                                 sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)), order=1,
        divergences=at_kink("torch.max(x, dim).values routes the gradient through the returned index: to one of "
                            "the tied entries (torch.amax splits ties evenly)", "pytorch#56734", samples=("ties",),
-                           torch=[[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])),
+                           torch=[[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]),
+       ref=lambda x, axis: np.max(x, axis=axis)),
     # tolerances: its Hessian-vector entries are differences of softmax products of size up to 1; at the tie
     # (1000, 1000, -1000) they cancel to ~1e-5 (torch float32 at --grad-seed 4: 1.9e-6 off, 8.5x the tolerance at
     # the result's own scale, 0.2x at scale 1)
@@ -70,7 +75,8 @@ OPS = [
                                       "softmax's exponentials turn into relative errors of ~3e-4 in the second "
                                       "derivative (torch at --grad-seed 9: 1.01x float32's tolerance), so this "
                                       "sample's float32 Hessian is judged at 10x the tolerance", samples=("large",),
-                                      modes=("order2",), dtypes=("float32",), tolerance=Tolerance(1e-3, 1e-4, floor=1.0))]),
+                                      modes=("order2",), dtypes=("float32",), tolerance=Tolerance(1e-3, 1e-4, floor=1.0))],
+        found=low_precision.LOGSUMEXP),
     # tolerances: its derivatives are sums of (x - mean)·t terms of size up to ~1 that cancel (TF's float32 JVP at
     # --grad-seed 6: 1.4e-4 ± 3.3e-8, 2.1x the tolerance at the result's own scale)
     reduction("var", tolerances=with_floor(1.0)),
@@ -81,15 +87,17 @@ OPS = [
         *at_kink("2-norm of the zero vector: x/||x|| is 0/0, NaN in TF and JAX; torch answers the subgradient 0",
                  "JAX#4177", samples=("l2-zero",), tensorflow=[np.nan] * 3, torch=[0.0] * 3, jax=[np.nan] * 3),
         divergence((JAX,), "1-norm at a zero entry: JAX passes the gradient with sign 1, TF and torch 0",
-                   convention=True, samples=("l1-zero",)))),
-    cumulative("cumsum", order=1),
+                   convention=True, samples=("l1-zero",))), ref=numpy_ops.vector_norm),
+    cumulative("cumsum", order=1, ref=lambda x, axis: np.cumsum(x, axis=axis)),
     cumulative("cumprod", away_from(0.0, gap=0.5, spread=0.7),
                extra=[sample("zeros", x=source(given(WITH_ZEROS)), kwargs={"axis": -1})], divergences=[
                    divergence((TF,), "tf.math.cumprod's gradient divides by x (reverse cumsum of g·y / x), so a "
                               "zero input gets gradient 0 instead of the product of the others", wrong=True,
-                              samples=("zeros",))]),
-    cumulative("cumlogsumexp", uniform(-3, 3)),
+                              samples=("zeros",))], ref=lambda x, axis: np.cumprod(x, axis=axis)),
+    cumulative("cumlogsumexp", uniform(-3, 3), ref=lambda x, axis: np.logaddexp.accumulate(x, axis=axis),
+        found=low_precision.CUMLOGSUMEXP),
     cumulative("cummax", extra=[sample("ties", x=source(given(TIES)), kwargs={"axis": -1}, smooth=False)], order=1,
                divergences=[divergence((TORCH,), "cummax with ties: torch and JAX route the gradient of a tied "
-                                       "running max to different indices (TF has no cummax)", convention=True)]),
+                                       "running max to different indices (TF has no cummax)", convention=True)],
+        ref=lambda x, axis: np.maximum.accumulate(x, axis=axis)),
 ]

@@ -1,6 +1,12 @@
 """Every semantics behaviour (pitfalls, workflows, parameters, conventions), in report order, ids unique."""
 
-from suites.semantics import complex_numbers, conventions, parameters, pitfalls, workflows
+from suites.semantics import (
+    complex_numbers,
+    conventions,
+    parameters,
+    pitfalls,
+    workflows,
+)
 
 BEHAVIOURS = [*pitfalls.BEHAVIOURS, *workflows.BEHAVIOURS, *parameters.BEHAVIOURS, *conventions.BEHAVIOURS,
               *complex_numbers.BEHAVIOURS]

@@ -10,8 +10,9 @@ from functools import partial
 import numpy as np
 
 from harness import complexes
-from harness.plans import NUMPY
 from harness.expectations import Expectation
+from harness.frameworks.registry import JAX
+from harness.plans import NUMPY
 from harness.semantics import Behaviour, gradient_in
 
 Z = [1 + 2j, -0.5 + 0.25j]
@@ -55,7 +56,7 @@ def row(id: str, title: str, fn, z) -> Behaviour:
             " (2·∂L/∂z̄, the conjugate Wirtinger derivative): the steepest-ascent direction, so z -= lr·grad descends"
             if complexes.CONVENTIONS[fw] == complexes.CANONICAL else
             " (2·∂L/∂z): jax.grad is the VJP with cotangent 1.0; conjugate it for a descent direction"),
-            JAX_FAQ if fw == "jax" else TORCH_DOC,
+            JAX_FAQ if fw == JAX else TORCH_DOC,
             value=want if complexes.CONVENTIONS[fw] == complexes.CANONICAL else np.conj(want))
         for fw in frameworks}
     return Behaviour(id, title, expect, {fw: partial(raw, fw, fn, z) for fw in frameworks},

@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from harness.expectations import Expectation
-from harness.frameworks.registry import FRAMEWORKS
+from harness.frameworks.registry import FRAMEWORKS, JAX, TF, TORCH
 from harness.semantics import Behaviour, from_op_table, reference_of, written_once
 from suites.ops import TABLE
 from suites.semantics.grads import GRAD, reference_grad
@@ -83,7 +83,7 @@ def gelu_tanh(x):
 
 
 #: each framework's own default GELU (the row is about defaults, so the raw API, in on_<framework>)
-DEFAULT_GELU = {"tensorflow": TF_RAW.default_gelu, "torch": TORCH_RAW.default_gelu, "jax": JAX_RAW.default_gelu}
+DEFAULT_GELU = {TF: TF_RAW.default_gelu, TORCH: TORCH_RAW.default_gelu, JAX: JAX_RAW.default_gelu}
 
 
 def default_gelu_grad(framework: str, x, dtype: str):
@@ -145,11 +145,11 @@ BEHAVIOURS = [
                   fix="TF: unconnected_gradients=ZERO, or a straight-through estimator if a gradient is wanted"),
     from_op_table(at("round", "kink"), "d round(x)/dx at the step x = 0.5", id="steps/round", fix="as for floor"),
     Behaviour("steps/cast-to-int", "d float(int(x))/dx at 1.3", {
-        "tensorflow": Expectation("none", "the integer cast cuts the tape: None"),
-        "torch": Expectation("error:RuntimeError", "the result does not require grad: autograd.grad refuses"),
-        "jax": Expectation("value", "an integer intermediate has a zero (float0) cotangent: 0", value=[0.0])},
+        TF: Expectation("none", "the integer cast cuts the tape: None"),
+        TORCH: Expectation("error:RuntimeError", "the result does not require grad: autograd.grad refuses"),
+        JAX: Expectation("value", "an integer intermediate has a zero (float0) cotangent: 0", value=[0.0])},
         written_once(through_int, [1.3]), fix="keep values floating point (floor/round) if a path is wanted",
-        fixed=written_once(through_int, [1.3], "float64", ("jax",)), reference=partial(reference_of, through_int, [1.3])),
+        fixed=written_once(through_int, [1.3], "float64", (JAX,)), reference=partial(reference_of, through_int, [1.3])),
     Behaviour("precision/logsumexp-large-float32", "d logsumexp([1000, 1000])/dx in float32 (exact: 0.5, 0.5)",
               values("softmax of equal large logits; torch's float32 kernel is off in the 5th digit",
                      tensorflow=[0.5, 0.5], torch=[0.49998546, 0.49998546], jax=[0.5, 0.5]),
@@ -157,14 +157,14 @@ BEHAVIOURS = [
               fixed=written_once(logsumexp, [1000.0, 1000.0], "float64"),
               reference=partial(reference_of, logsumexp, [1000.0, 1000.0])),
     Behaviour("defaults/gelu", "d gelu(x)/dx at 0.5, each framework's default GELU", {
-        "tensorflow": Expectation("value", "tf.nn.gelu defaults to the exact (erf) form",
+        TF: Expectation("value", "tf.nn.gelu defaults to the exact (erf) form",
                                   value=reference_grad(gelu_exact, [0.5]).value),
-        "torch": Expectation("value", "F.gelu defaults to the exact (erf) form",
+        TORCH: Expectation("value", "F.gelu defaults to the exact (erf) form",
                              value=reference_grad(gelu_exact, [0.5]).value),
-        "jax": Expectation("value", "jax.nn.gelu defaults to approximate=True (the tanh form)",
+        JAX: Expectation("value", "jax.nn.gelu defaults to approximate=True (the tanh form)",
                            value=reference_grad(gelu_tanh, [0.5]).value)},
         {fw: partial(default_gelu_grad, fw, [0.5], "float64") for fw in FRAMEWORKS},
         fix="pass approximate=False to jax.nn.gelu to match TF and torch",
-        fixed={fw: partial(default_gelu_grad, fw, [0.5], "float64") for fw in ("tensorflow", "torch")},
+        fixed={fw: partial(default_gelu_grad, fw, [0.5], "float64") for fw in (TF, TORCH)},
         reference=lambda: reference_grad(gelu_exact, [0.5])),
 ]

@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from harness.frameworks.registry import JAX, TF, TORCH
 from harness.reference import Estimate, gradient
 from suites.semantics.raw import JAX_RAW, TF_RAW, TORCH_RAW
 
-GRAD = {"tensorflow": TF_RAW.grad, "torch": TORCH_RAW.grad, "jax": JAX_RAW.grad}
+GRAD = {TF: TF_RAW.grad, TORCH: TORCH_RAW.grad, JAX: JAX_RAW.grad}
 
 
 def reference_grad(fn: Callable[[np.ndarray], np.ndarray], x) -> Estimate:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.expectations import Expectation, na
+from harness.frameworks.registry import JAX, TF, TORCH
 from harness.semantics import Behaviour
 from suites.semantics.grads import reference_grad
 from suites.semantics.raw import TF_RAW, TORCH_RAW
@@ -33,19 +34,19 @@ JAX_NA = "JAX parameters are explicit pytrees passed to the function: nothing is
 
 BEHAVIOURS = [
     Behaviour("parameters/unregistered-attribute", "a weight stored as a plain attribute of a model class", {
-        "tensorflow": Expectation("value", "Keras 3 does not track a raw tf.Variable attribute of a Model subclass "
+        TF: Expectation("value", "Keras 3 does not track a raw tf.Variable attribute of a Model subclass "
                                "(Keras 2 did): trainable_variables is empty, so an optimizer never updates it",
                                value=[0.0]),
-        "torch": Expectation("value", "a plain tensor attribute (even with requires_grad) is not a Parameter: "
+        TORCH: Expectation("value", "a plain tensor attribute (even with requires_grad) is not a Parameter: "
                           "parameters() is empty", value=[0.0]),
-        "jax": na(JAX_NA)},
-        {"tensorflow": lambda: keras_tracked(False), "torch": lambda: torch_tracked(False)},
+        JAX: na(JAX_NA)},
+        {TF: lambda: keras_tracked(False), TORCH: lambda: torch_tracked(False)},
         fix="Keras: self.add_weight(...); torch: nn.Parameter(...)",
-        fixed={"tensorflow": TF_RAW.keras_gradient, "torch": TORCH_RAW.gradient}, reference=reference),
+        fixed={TF: TF_RAW.keras_gradient, TORCH: TORCH_RAW.gradient}, reference=reference),
     Behaviour("parameters/registered-attribute", "a weight created with add_weight / nn.Parameter", {
-        "tensorflow": Expectation("value", "add_weight registers it in trainable_variables", value=[1.0]),
-        "torch": Expectation("value", "assigning an nn.Parameter registers it in parameters()", value=[1.0]),
-        "jax": na(JAX_NA)},
-        {"tensorflow": lambda: keras_tracked(True), "torch": lambda: torch_tracked(True)},
-        fix="(this is the fix)", fixed={"tensorflow": TF_RAW.keras_gradient, "torch": TORCH_RAW.gradient}, reference=reference),
+        TF: Expectation("value", "add_weight registers it in trainable_variables", value=[1.0]),
+        TORCH: Expectation("value", "assigning an nn.Parameter registers it in parameters()", value=[1.0]),
+        JAX: na(JAX_NA)},
+        {TF: lambda: keras_tracked(True), TORCH: lambda: torch_tracked(True)},
+        fix="(this is the fix)", fixed={TF: TF_RAW.keras_gradient, TORCH: TORCH_RAW.gradient}, reference=reference),
 ]

@@ -10,6 +10,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from harness.frameworks.registry import JAX, TF, TORCH
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -24,7 +26,7 @@ class Scenario:
 
 
 class Scenarios:
-    """``Scenarios("torch").loop`` -> the :class:`Scenario` ``loop`` of ``suites.semantics.on_torch``."""
+    """``Scenarios(TORCH).loop`` -> the :class:`Scenario` ``loop`` of ``suites.semantics.on_torch``."""
 
     def __init__(self, framework: str):
         self.framework = framework
@@ -35,4 +37,4 @@ class Scenarios:
         return Scenario(self.framework, name)
 
 
-TF_RAW, TORCH_RAW, JAX_RAW = Scenarios("tensorflow"), Scenarios("torch"), Scenarios("jax")
+TF_RAW, TORCH_RAW, JAX_RAW = Scenarios(TF), Scenarios(TORCH), Scenarios(JAX)

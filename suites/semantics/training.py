@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.frameworks.registry import JAX, TF, TORCH
 from harness.tolerances import TRAJECTORY, Tolerance
 from harness.training import Run
 from suites.cases.matrix import SEED_T, SEED_X
@@ -53,10 +54,10 @@ RUNS = _runs()
 
 #: framework -> method -> trainer; "manual" is hand-written gradient descent everywhere
 TRAINERS = {
-    "tensorflow": {"manual": TF_RAW.eager, "keras-sgd": TF_RAW.eager, "tf1-gradients": TF_RAW.graph_graph,
+    TF: {"manual": TF_RAW.eager, "keras-sgd": TF_RAW.eager, "tf1-gradients": TF_RAW.graph_graph,
                    "tf1-minimize": TF_RAW.graph_graph, "tf1-compute-apply": TF_RAW.graph_graph},
-    "torch": {"manual": TORCH_RAW.train, "optim-sgd": TORCH_RAW.train},
-    "jax": {"manual": JAX_RAW.train},
+    TORCH: {"manual": TORCH_RAW.train, "optim-sgd": TORCH_RAW.train},
+    JAX: {"manual": JAX_RAW.train},
 }
 #: the optimizer variants run on (c) and (d); manual descent on all four
 VARIANT_RUNS = ("c-per-sample-2x", "d-noisy-line")

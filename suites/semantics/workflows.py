@@ -8,6 +8,7 @@ import numpy as np
 
 from harness import second_order
 from harness.expectations import Expectation, na
+from harness.frameworks.registry import JAX, TF, TORCH
 from harness.semantics import Behaviour
 from suites.semantics.grads import reference_grad
 from suites.semantics.raw import JAX_RAW, TF_RAW, TORCH_RAW
@@ -39,89 +40,89 @@ def ref_grad_of_grad():
 
 BEHAVIOURS = [
     Behaviour("modes/inference-mode-differentiates", "gradients in inference mode (training=False, model.eval())", {
-        "tensorflow": Expectation("value", "training=False changes layer behaviour (dropout, batch norm), not recording"),
-        "torch": Expectation("value", "eval() switches layer behaviour; only torch.no_grad() stops recording"),
-        "jax": na("no modes: a flag is an ordinary argument")},
-        {"tensorflow": TF_RAW.keras_inference_mode, "torch": TORCH_RAW.eval_mode},
+        TF: Expectation("value", "training=False changes layer behaviour (dropout, batch norm), not recording"),
+        TORCH: Expectation("value", "eval() switches layer behaviour; only torch.no_grad() stops recording"),
+        JAX: na("no modes: a flag is an ordinary argument")},
+        {TF: TF_RAW.keras_inference_mode, TORCH: TORCH_RAW.eval_mode},
         fix="for inference without gradients: torch.no_grad() / not recording on a tape",
-        fixed={"tensorflow": TF_RAW.keras_inference_mode, "torch": TORCH_RAW.eval_mode},
+        fixed={TF: TF_RAW.keras_inference_mode, TORCH: TORCH_RAW.eval_mode},
         reference=lambda: reference_grad(dense_loss, K)),
     Behaviour("higher/grad-of-grad-one-level", "a second derivative taken from a gradient that was not recorded", {
-        "tensorflow": Expectation("none", "a gradient computed outside the tape's context is not on the tape: None"),
-        "torch": Expectation("error:RuntimeError", "without create_graph=True the first gradient has no graph"),
-        "jax": Expectation("value", "grad composes: grad(grad(f)) just works")},
-        {"tensorflow": TF_RAW.grad_of_grad, "torch": TORCH_RAW.grad_of_grad, "jax": JAX_RAW.grad_of_grad},
+        TF: Expectation("none", "a gradient computed outside the tape's context is not on the tape: None"),
+        TORCH: Expectation("error:RuntimeError", "without create_graph=True the first gradient has no graph"),
+        JAX: Expectation("value", "grad composes: grad(grad(f)) just works")},
+        {TF: TF_RAW.grad_of_grad, TORCH: TORCH_RAW.grad_of_grad, JAX: JAX_RAW.grad_of_grad},
         fix="TF: nest two tapes; torch: create_graph=True on the first grad",
-        fixed={"tensorflow": lambda: TF_RAW.grad_of_grad(True), "torch": lambda: TORCH_RAW.grad_of_grad(True),
-               "jax": JAX_RAW.grad_of_grad}, reference=ref_grad_of_grad),
+        fixed={TF: lambda: TF_RAW.grad_of_grad(True), TORCH: lambda: TORCH_RAW.grad_of_grad(True),
+               JAX: JAX_RAW.grad_of_grad}, reference=ref_grad_of_grad),
     Behaviour("escape/python-float", "the loss turned into a Python float (float(loss), loss.item()) and back", {
-        "tensorflow": Expectation("none", "a Python number carries no tape history: None, silently"),
-        "torch": Expectation("error:RuntimeError", "a tensor made from .item() does not require grad"),
-        "jax": Expectation("error:ConcretizationTypeError", "under grad the loss is a tracer; float() needs a value")},
-        {"tensorflow": TF_RAW.python_float, "torch": TORCH_RAW.python_float, "jax": JAX_RAW.python_float},
+        TF: Expectation("none", "a Python number carries no tape history: None, silently"),
+        TORCH: Expectation("error:RuntimeError", "a tensor made from .item() does not require grad"),
+        JAX: Expectation("error:ConcretizationTypeError", "under grad the loss is a tracer; float() needs a value")},
+        {TF: TF_RAW.python_float, TORCH: TORCH_RAW.python_float, JAX: JAX_RAW.python_float},
         fix="keep the loss a tensor; take .item() / float() only for logging",
-        fixed={"tensorflow": lambda: TF_RAW.python_float(True), "torch": lambda: TORCH_RAW.python_float(True),
-               "jax": lambda: JAX_RAW.python_float(True)},
+        fixed={TF: lambda: TF_RAW.python_float(True), TORCH: lambda: TORCH_RAW.python_float(True),
+               JAX: lambda: JAX_RAW.python_float(True)},
         reference=lambda: reference_grad(lambda v: np.full_like(v, 2.0 * np.sum(v ** 2) / v.size), X)),
     Behaviour("sources/requires-grad-then-convert", "requires_grad set, then the tensor converted (.double())", {
-        "tensorflow": Expectation("value", "a cast of a variable stays on the tape; the gradient comes back float32",
+        TF: Expectation("value", "a cast of a variable stays on the tape; the gradient comes back float32",
                                grad_dtype="float32"),
-        "torch": Expectation("none", ".double() returns a new non-leaf tensor; the leaf is the float32 one: .grad is "
+        TORCH: Expectation("none", ".double() returns a new non-leaf tensor; the leaf is the float32 one: .grad is "
                           "None (torch warns)", warns="not a leaf Tensor"),
-        "jax": na("JAX differentiates a function of its argument, whatever its dtype")},
-        {"tensorflow": TF_RAW.cast_variable, "torch": TORCH_RAW.convert_after_requires_grad},
+        JAX: na("JAX differentiates a function of its argument, whatever its dtype")},
+        {TF: TF_RAW.cast_variable, TORCH: TORCH_RAW.convert_after_requires_grad},
         fix="torch: convert first, then requires_grad_() (or create with dtype=...)",
-        fixed={"tensorflow": TF_RAW.cast_variable, "torch": lambda: TORCH_RAW.convert_after_requires_grad(True)},
+        fixed={TF: TF_RAW.cast_variable, TORCH: lambda: TORCH_RAW.convert_after_requires_grad(True)},
         reference=lambda: reference_grad(lambda v: v ** 2, X)),
     Behaviour("targets/several-targets", "several non-scalar targets at once ({'a': x², 'b': 1/x})", {
-        "tensorflow": Expectation("value", "TF sums every element of every target, silently",
+        TF: Expectation("value", "TF sums every element of every target, silently",
                                value=2.0 * X - 1.0 / X ** 2),
-        "torch": Expectation("error:RuntimeError", "non-scalar outputs need grad_outputs"),
-        "jax": Expectation("error:TypeError", "jax.grad needs a scalar output; use jax.vjp")},
-        {"tensorflow": TF_RAW.dict_targets, "torch": TORCH_RAW.list_targets, "jax": JAX_RAW.dict_targets},
+        TORCH: Expectation("error:RuntimeError", "non-scalar outputs need grad_outputs"),
+        JAX: Expectation("error:TypeError", "jax.grad needs a scalar output; use jax.vjp")},
+        {TF: TF_RAW.dict_targets, TORCH: TORCH_RAW.list_targets, JAX: JAX_RAW.dict_targets},
         fix="torch: grad_outputs=[ones_like(t) ...]; JAX: jax.vjp with a tree of ones",
-        fixed={"tensorflow": TF_RAW.dict_targets, "torch": lambda: TORCH_RAW.list_targets(True),
-               "jax": lambda: JAX_RAW.dict_targets(True)},
+        fixed={TF: TF_RAW.dict_targets, TORCH: lambda: TORCH_RAW.list_targets(True),
+               JAX: lambda: JAX_RAW.dict_targets(True)},
         reference=lambda: reference_grad(lambda v: v ** 2 + 1.0 / v, X)),
     Behaviour("parameters/keras-before-build", "model.trainable_variables read before the model's first call", {
-        "tensorflow": Expectation("value", "Keras builds layers lazily: before the first call there are no "
+        TF: Expectation("value", "Keras builds layers lazily: before the first call there are no "
                                "variables, so a gradient list taken then is empty", value=[0.0]),
-        "torch": na("nn.Linear creates its weights in __init__ (LazyLinear aside)"),
-        "jax": na("parameters are explicit arguments")},
-        {"tensorflow": TF_RAW.keras_lazy}, fix="model.build(input_shape) or call the model once first",
-        fixed={"tensorflow": lambda: TF_RAW.keras_lazy(True)}, reference=lambda: reference_grad(dense_loss, K)),
+        TORCH: na("nn.Linear creates its weights in __init__ (LazyLinear aside)"),
+        JAX: na("parameters are explicit arguments")},
+        {TF: TF_RAW.keras_lazy}, fix="model.build(input_shape) or call the model once first",
+        fixed={TF: lambda: TF_RAW.keras_lazy(True)}, reference=lambda: reference_grad(dense_loss, K)),
     Behaviour("compiled/forward-mode-through-compiled", "forward mode (a JVP) through a compiled function", {
-        "tensorflow": Expectation("value", "a ForwardAccumulator watches through a tf.function call"),
-        "torch": Expectation("none", "a forward-AD dual tensor passed through a torch.compile'd function comes back "
+        TF: Expectation("value", "a ForwardAccumulator watches through a tf.function call"),
+        TORCH: Expectation("none", "a forward-AD dual tensor passed through a torch.compile'd function comes back "
                              "without a tangent (unpack_dual(...).tangent is None), silently; and torch.func.jvp "
                              "of a compiled function runs it uncompiled (dynamo captures no graph; measured, torch "
                              "2.13)"),
-        "jax": Expectation("value", "jax.jvp of a jitted function: jit and jvp compose")},
-        {"tensorflow": TF_RAW.forward_through_compiled, "torch": TORCH_RAW.forward_through_compiled,
-         "jax": JAX_RAW.forward_through_compiled},
+        JAX: Expectation("value", "jax.jvp of a jitted function: jit and jvp compose")},
+        {TF: TF_RAW.forward_through_compiled, TORCH: TORCH_RAW.forward_through_compiled,
+         JAX: JAX_RAW.forward_through_compiled},
         fix="torch: compile the transformation, torch.compile(lambda x, t: torch.func.jvp(f, (x,), (t,)))",
-        fixed={"tensorflow": TF_RAW.forward_through_compiled,
-               "torch": lambda: TORCH_RAW.forward_through_compiled(True), "jax": JAX_RAW.forward_through_compiled},
+        fixed={TF: TF_RAW.forward_through_compiled,
+               TORCH: lambda: TORCH_RAW.forward_through_compiled(True), JAX: JAX_RAW.forward_through_compiled},
         reference=lambda: reference_grad(lambda v: np.sin(v) * v, X)),
     Behaviour("workflows/forward-mode-of-custom-gradient", "forward mode (a JVP) of sin computed outside autodiff, "
               "its derivative given only as a custom reverse-mode gradient", {
-        "tensorflow": Expectation("value", "a ForwardAccumulator transposes tf.custom_gradient's function here, "
+        TF: Expectation("value", "a ForwardAccumulator transposes tf.custom_gradient's function here, "
                                   "where the forward ops carry no tangent (stop_gradient); where they do, it follows "
                                   "them and ignores the custom gradient, silently (sin forward with a 10·dy custom "
                                   "gradient: JVP cos(x), VJP 10; measured, TF 2.21)"),
-        "torch": Expectation("error:NotImplementedError", "forward-mode AD needs the Function's jvp staticmethod "
+        TORCH: Expectation("error:NotImplementedError", "forward-mode AD needs the Function's jvp staticmethod "
                              "(\"You must implement the jvp function ...\")",
                              "https://docs.pytorch.org/docs/stable/notes/extending.html#forward-mode-ad"),
-        "jax": Expectation("error:TypeError", "\"can't apply forward-mode autodiff (jvp) to a custom_vjp function\": "
+        JAX: Expectation("error:TypeError", "\"can't apply forward-mode autodiff (jvp) to a custom_vjp function\": "
                            "JAX transposes a custom_jvp rule for reverse mode, never a VJP for forward mode",
                            "https://docs.jax.dev/en/latest/notebooks/Custom_derivative_rules_for_Python_code.html")},
-        {"tensorflow": TF_RAW.forward_of_custom_gradient, "torch": TORCH_RAW.forward_of_custom_gradient,
-         "jax": JAX_RAW.forward_of_custom_gradient},
+        {TF: TF_RAW.forward_of_custom_gradient, TORCH: TORCH_RAW.forward_of_custom_gradient,
+         JAX: JAX_RAW.forward_of_custom_gradient},
         fix="torch: define jvp(ctx, t) beside backward (with ctx.save_for_forward); JAX: write the rule as "
             "jax.custom_jvp, which reverse mode transposes; TF: where the forward ops are differentiable, wrap them in "
             "tf.stop_gradient so forward mode transposes the custom gradient instead of ignoring it",
-        fixed={"tensorflow": TF_RAW.forward_of_custom_gradient,
-               "torch": lambda: TORCH_RAW.forward_of_custom_gradient(True),
-               "jax": lambda: JAX_RAW.forward_of_custom_gradient(True)},
+        fixed={TF: TF_RAW.forward_of_custom_gradient,
+               TORCH: lambda: TORCH_RAW.forward_of_custom_gradient(True),
+               JAX: lambda: JAX_RAW.forward_of_custom_gradient(True)},
         reference=lambda: reference_grad(np.sin, X)),
 ]

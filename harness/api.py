@@ -1,4 +1,5 @@
-"""The public checker: is the derivative of *your* function right, custom gradients included?
+"""The public checker's front door (``from harness import gradcheck``): is the derivative of *your* function right,
+custom gradients included?
 
 ``gradcheck(fn, args, framework="torch")`` differentiates ``fn`` with the framework's own machinery
 and compares with float64 finite differences of ``fn`` itself, evaluated in the same framework
@@ -37,7 +38,13 @@ import numpy as np
 
 from harness import frameworks, trees
 from harness.checker import Check, GradcheckResult
-from harness.errors import Disconnected, GradcheckError, GradientMismatch, NotDeterministic, ReferenceUndefined
+from harness.errors import (
+    Disconnected,
+    GradcheckError,
+    GradientMismatch,
+    NotDeterministic,
+    ReferenceUndefined,
+)
 from harness.judge import DetectionPower
 from harness.tolerances import Tolerance
 from harness.user_call import UserCall
