@@ -32,6 +32,11 @@ def _is_bench_run(path: Path) -> bool:
 
 
 def _report(args: argparse.Namespace) -> int:
+    # a directory stands for what a run wrote there (results/reference: the committed reference run, page included)
+    if len(args.results) == 1 and Path(args.results[0]).is_dir():
+        args.out, args.results = args.results[0], [str(p) for p in kinds.default_paths(args.results[0])]
+        bench_runs = bench.latest_runs(Path(args.out))
+        args.results += [str(p) for p in bench_runs]
     paths = [Path(p) for p in args.results] or kinds.default_paths()
     bench_runs = [p for p in paths if p.exists() and _is_bench_run(p)]
     if not args.results:
@@ -112,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="re-render reports from their raw results")
-    report.add_argument("results", nargs="*", help="results files (default: results/*.json and the newest "
-                        "benchmark run of each machine)")
+    report.add_argument("results", nargs="*", help="results files, or one directory a run wrote (default: "
+                        "results/*.json and the newest benchmark run of each machine)")
     report.add_argument("--out", default="results", help="where bench.md/.csv and report.html go")
     report.set_defaults(run=_report)
     run = sub.add_parser("bench", help="verify, then time every workload per framework in its own process")
