@@ -48,6 +48,8 @@ class GradcheckResult:
         power: what the check could have missed (:class:`DetectionPower`).
         convention: the complex-gradient convention checked, where a leaf is complex.
         nondeterminism: the largest difference seen between two calls at the same inputs (0 unless ``nondet_tol``).
+        evaluation: how the reference evaluated fn: batched through the framework's vectorizing map, or one call per
+            point (and why); ``fn_calls``: how many calls of fn (or of its batched map) that took.
     """
 
     framework: str
@@ -65,12 +67,15 @@ class GradcheckResult:
     power: DetectionPower = field(default_factory=DetectionPower)
     convention: str | None = None
     nondeterminism: float = 0.0
+    evaluation: str = ""
+    fn_calls: int = 0
 
     def __str__(self) -> str:
         convention = f"; complex convention {self.convention}" if self.convention else ""
         return (f"{self.framework} {self.version} ({self.regime}, order {self.order}, modes {','.join(self.modes)}): "
                 f"passed, worst {self.worst_ratio:.2f} of the allowance at {self.worst_at or '-'}; "
-                f"tolerance {self.tolerance}{convention}\n  {self.power}")
+                f"tolerance {self.tolerance}{convention}\n  {self.power}\n  reference: {self.evaluation} "
+                f"({self.fn_calls} calls)")
 
 
 def _coarsest(dtypes: list[str]) -> str:
@@ -172,8 +177,17 @@ class Check:
     def weighted(self, weights: np.ndarray) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
         """``Σ w·fn(p)`` in float64 over the outputs that are finite at the point (the real loss the references
         differentiate)."""
-        keep = self.finite_outputs
-        return lambda p: np.atleast_1d(np.sum(np.where(keep, weights * self.call.forward64(p), 0.0)))
+        keep, forward = self.finite_outputs, self.call.forward64
+        w = np.asarray(weights, np.float64)
+        if not keep.all():
+            w = np.where(keep, w, 0.0)
+        kept = (lambda f: f) if keep.all() else (lambda f: np.where(keep, f, 0.0))  # noqa: E731 (0·NaN is NaN)
+
+        def weighted(p: Mapping[str, np.ndarray]) -> np.ndarray:
+            return np.atleast_1d(kept(forward(p)) @ w)
+        if forward.stacked is not None:
+            weighted.stacked = lambda batch: (kept(forward.stacked(batch)) @ w)[:, None]
+        return weighted
 
     def _excused(self, judged: judge.Judgement) -> judge.Judgement:
         """Where some output is not finite at the point, the weighted references left it out (its derivative does
@@ -221,7 +235,8 @@ class Check:
         return GradcheckResult(self.adapter.name, self.adapter.version, self.adapter.regime, tuple(modes), self.order,
                                dtypes, max(j.max_abs for _, j, _ in self.judged),
                                max(j.max_rel for _, j, _ in self.judged), worst[1].worst_ratio, worst_at, total,
-                               str(self._tol()), power, self.convention, self.noise)
+                               str(self._tol()), power, self.convention, self.noise, self.call.evaluation,
+                               self.call.calls)
 
     def _where(self, label: str, entry: judge.Entry, judged: judge.Judgement) -> str:
         return (f"[{label}] {self.call.path(entry.key, entry.where)}: got {entry.got:.10g}, reference "

@@ -4,6 +4,7 @@
   python -m harness report [RESULTS.json ...]   re-render reports; benchmark runs from several
                                                 machines merge into one comparison
   python -m harness compare A.json B.json [--threshold median:10%]
+  python -m harness merge DIR1 DIR2 ... [--out results]   join the shards of one run (pytest-split groups)
   python -m harness env                         machine, Python, package versions (JSON)
   python -m harness check mod:fn --framework torch --arg x=3,4   check your function's gradient
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from harness import env, frameworks, gradcheck_cli
 from harness.report import bench, compare, html, kinds, store
+from harness.report.store import ResultsFileError
 
 
 def _is_bench_run(path: Path) -> bool:
@@ -89,6 +91,20 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _merge(args: argparse.Namespace) -> int:
+    from harness.report import merge
+
+    try:
+        paths = merge.merge([Path(d) for d in args.shards], Path(args.out))
+    except ResultsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    print_page(Path(args.out), bench.latest_runs(Path(args.out)))
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     try:
         joined, slower = compare.compare(Path(args.before), Path(args.after), args.threshold)
@@ -132,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--resume", action="store_true", help="continue the newest run, skipping what it measured")
     run.add_argument("--results-dir", default="results", help="where the run and its reports go (default: ./results)")
     run.set_defaults(run=_bench)
+    mg = sub.add_parser("merge", help="join the results of a run's shards (pytest-split) into one run's reports")
+    mg.add_argument("shards", nargs="+", help="each shard's --results-dir, group 1 first")
+    mg.add_argument("--out", default="results", help="where the joined reports go (default: ./results)")
+    mg.set_defaults(run=_merge)
     cmp = sub.add_parser("compare", help="compare two benchmark runs (asv-style marks)")
     cmp.add_argument("before")
     cmp.add_argument("after")

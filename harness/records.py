@@ -325,3 +325,8 @@ class BenchInfo(Record):
     verified: list[str]  # the frameworks (or the reference) its gradient was verified against
     peak_device_bytes: int | None
     process_peak_rss_bytes: int | None
+    #: floating-point operations of one call of this phase (harness.bench.flops; None where not counted)
+    flops: float | None = None
+    flops_counter: str = ""
+    #: this process's measured matmul peak in the bench's dtype and threads (GFLOP/s)
+    peak_gflops: float | None = None

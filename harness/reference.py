@@ -23,6 +23,7 @@ error in 1 of 400 entries), so large inputs are probed along random projections 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,15 +135,20 @@ class _Kinks:
     def _steady(self) -> np.ndarray:
         return (self.previous > 0) & (np.abs(self.size - self.previous) <= KINK_STEADY * self.size)
 
-    def update(self, apart: np.ndarray, margin: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-        """One more window: its one-sided estimates' distance ``apart`` and the ``margin`` it must exceed."""
+    def update(self, apart: np.ndarray, margin: np.ndarray, left: np.ndarray, right: np.ndarray,
+               live: np.ndarray | bool = True) -> None:
+        """One more window: its one-sided estimates' distance ``apart`` and the ``margin`` it must exceed; entries
+        outside ``live`` (rows whose ladder has ended) keep their state."""
         significant = np.isfinite(apart) & (apart > margin)
         ended = self.following & ~significant
-        self.kept = np.where(ended, self._steady() & (apart >= KINK_STAYS * self.size), self.kept & ~significant)
-        self.previous = np.where(significant, np.where(self.following, self.size, 0.0), self.previous)
-        self.size = np.where(significant, apart, self.size)
-        self.left, self.right = np.where(significant, left, self.left), np.where(significant, right, self.right)
-        self.following = significant
+        kept = np.where(ended, self._steady() & (apart >= KINK_STAYS * self.size), self.kept & ~significant)
+        previous = np.where(significant, np.where(self.following, self.size, 0.0), self.previous)
+        size = np.where(significant, apart, self.size)
+        left, right = np.where(significant, left, self.left), np.where(significant, right, self.right)
+        keep = lambda new, old: np.where(live, new, old)  # noqa: E731
+        self.kept, self.previous, self.size = keep(kept, self.kept), keep(previous, self.previous), keep(size, self.size)
+        self.left, self.right = keep(left, self.left), keep(right, self.right)
+        self.following = keep(significant, self.following)
 
     def settled(self) -> Estimate:
         """The kinks found, with their one-sided derivatives."""
@@ -157,46 +163,76 @@ def ladder(at: Rung, h0: float, reach: float, levels: int = HALVINGS + LEVELS) -
 
     ``at(h)`` evaluates one rung; its ``noise`` is the absolute error of the values beyond float64 round-off (an
     inner finite-difference gradient's), divided by the step as round-off is. ``reach`` is the direction's
-    largest component: round-off in x is h·reach.
+    largest component: round-off in x is h·reach. (One row of :func:`ladders`.)
     """
+    def rows(h: np.ndarray, live: np.ndarray):
+        plus, minus, center, noise = at(float(h[0]))
+        return plus[None], minus[None], np.asarray(center)[None], np.asarray(noise, np.float64)[None]
+    est = ladders(rows, np.array([h0]), np.array([reach]), levels)
+    return Estimate(est.value[0], est.error[0], left=est.left[0], right=est.right[0], jump=est.jump[0])
+
+
+RowsRung = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def ladders(at: RowsRung, h0: np.ndarray, reach: np.ndarray, levels: int = HALVINGS + LEVELS) -> Estimate:
+    """:func:`ladder` for ``k`` directions at once: row ``r`` descends from its own first step ``h0[r]`` and ends
+    by its own rule, exactly as it would alone, so its estimate is the one a ladder of its own gives; the rows only
+    share the evaluations (one batched call of the function per rung, where the caller can make one).
+
+    ``at(h, live)`` evaluates one rung of every row (``h``: each row's step, shape ``(k,)``) and returns ``plus``,
+    ``minus``, ``center`` shaped ``(k, m)`` and ``noise`` broadcastable to them; rows outside ``live`` have ended
+    and may be left unevaluated (any value).
+    """
+    k = len(h0)
+    h0, reach = np.asarray(h0, np.float64), np.asarray(reach, np.float64)
     central, right, left, sizes, noises = [], [], [], [], []
-    best = err = floor = kinks = None
-    stalled = 0
+    best = err = floor = kinks = center = None
+    live = np.ones(k, bool)
+    stalled = np.zeros(k, int)
     with np.errstate(all="ignore"):  # non-finite evaluations are expected near edges, and handled
         for level in range(levels):
             h = h0 / 2 ** level
-            plus, minus, center, noise = at(h)
-            central.append((plus - minus) / (2 * h))
-            right.append((plus - center) / h)
-            left.append((center - minus) / h)
+            plus, minus, at_center, noise = at(h, live.copy())
+            hh = h.reshape((k,) + (1,) * (plus.ndim - 1))
+            on = live.reshape(hh.shape)
+            center = at_center if center is None else np.where(on, at_center, center)
+            rr = reach.reshape(hh.shape)
+            central.append((plus - minus) / (2 * hh))
+            right.append((plus - center) / hh)
+            left.append((center - minus) / hh)
             sizes.append(np.maximum(np.maximum(np.abs(plus), np.abs(minus)), np.abs(center)))
-            noises.append(noise)
+            noises.append(np.broadcast_to(np.asarray(noise, np.float64).reshape(
+                np.shape(noise) + (1,) * (plus.ndim - np.ndim(noise))), plus.shape))
             if len(central) < LEVELS:
                 continue
             value, truncation = _richardson(central[-LEVELS:], 4)
-            roundoff = (8 * _EPS * np.max(sizes[-LEVELS:], axis=0) + 4 * np.max(noises[-LEVELS:], axis=0)) / h * reach
+            roundoff = (8 * _EPS * np.max(sizes[-LEVELS:], axis=0) + 4 * np.max(noises[-LEVELS:], axis=0)) / hh * rr
             # f(x + h) − f(x − h) of a continuous function shrinks with h (8x over a window; faster where f' = 0):
             # where it does not, f jumps at x (sign at 0, floor at 1) and the window's "derivative" is c/h, which
             # Richardson extrapolates as confidently as a real one, so such a window is no estimate
-            first, last = central[-LEVELS] * (2 * h * 2 ** (LEVELS - 1)), central[-1] * (2 * h)
-            jumps = (np.abs(last) > JUMP_SHRINK * np.abs(first)) & (np.abs(last) > 2 * roundoff * h / reach)
+            first, last = central[-LEVELS] * (2 * hh * 2 ** (LEVELS - 1)), central[-1] * (2 * hh)
+            jumps = (np.abs(last) > JUMP_SHRINK * np.abs(first)) & (np.abs(last) > 2 * roundoff * hh / rr)
             bound = np.where(np.isfinite(value) & np.isfinite(truncation) & ~jumps, truncation + roundoff, np.inf)
             if best is None:
                 best, err, floor = np.full_like(value, np.nan), np.full_like(value, np.inf), np.zeros_like(value)
                 kinks = _Kinks(value.shape)
-            better = bound < err
+            better = (bound < err) & on
             # the round-off of the first finite window: a smaller step can only add round-off to it
             floor = np.where(better & ~np.isfinite(err), 2 * roundoff, floor)
             best, err = np.where(better, value, best), np.where(better, bound, err)
             r, r_trunc = _richardson(right[-LEVELS:], 2)
             l_, l_trunc = _richardson(left[-LEVELS:], 2)
-            kinks.update(np.abs(r - l_), JUMP_FACTOR * (r_trunc + l_trunc + JUMP_ROUNDOFF * roundoff), l_, r)
-            # count windows without progress only once every entry has a finite estimate
-            stalled = 0 if better.any() or not np.isfinite(err).all() else stalled + 1
-            done = (err <= ACCEPT * np.abs(best)) | (err <= floor)
+            kinks.update(np.abs(r - l_), JUMP_FACTOR * (r_trunc + l_trunc + JUMP_ROUNDOFF * roundoff), l_, r, on)
+            per_row = lambda a: a.reshape(k, -1)  # noqa: E731
+            finite = np.isfinite(per_row(err)).all(axis=1)
+            # count windows without progress only once every entry of the row has a finite estimate
+            stalled = np.where(live, np.where(per_row(better).any(axis=1) | ~finite, 0, stalled + 1), stalled)
+            done = per_row((err <= ACCEPT * np.abs(best)) | (err <= floor)).all(axis=1)
             # a poor estimate gets more patience: a step straddling a pole or kink gives finite garbage
-            patience = 2 if np.all(err <= 1e-6 * np.abs(best)) else 6
-            if np.isfinite(err).all() and (done.all() or stalled >= patience) and not kinks.following.any():
+            patience = np.where(per_row(err <= 1e-6 * np.abs(best)).all(axis=1), 2, 6)
+            live &= ~(finite & (done | (stalled >= patience)) & ~per_row(kinks.following).any(axis=1))
+            if not live.any():
                 break
     sides = kinks.settled()
     # where f(x) itself is not finite there is nothing to differentiate, whatever the differences converged to
@@ -233,33 +269,116 @@ def directional(fun: VectorFn, x: Point, direction: Point, *, step: float = STEP
         noise: how much ``fun``'s values may differ between two calls at the same point (a function accepted as
             not quite deterministic): divided by the step as round-off is, it widens the error bar honestly.
     """
-    moved = [n for n in direction if np.any(direction[n])]
+    est = directionals(fun, x, [direction], step=step, center=center, noise=noise)
+    return Estimate(est.value[0], est.error[0], left=est.left[0], right=est.right[0], jump=est.jump[0])
+
+
+def evaluate(fun: VectorFn, points: Sequence[Point]) -> np.ndarray:
+    """``fun`` at each point, stacked ``(len(points), m)``: in one call where ``fun`` offers a batched form
+    (``fun.stacked(batch)``, the points stacked along a new first axis, through a vectorizing map of the
+    framework's), else one call at a time."""
+    stacked = getattr(fun, "stacked", None)
+    if stacked is not None and len(points) > 1:
+        return np.asarray(stacked({n: np.stack([p[n] for p in points]) for n in points[0]}), np.float64)
+    return np.stack([np.asarray(fun(p), np.float64) for p in points])
+
+
+def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: float = STEP,
+                 center: np.ndarray | None = None, noise: float = 0.0) -> Estimate:
+    """:func:`directional` along each of ``directions``, shaped ``(len(directions), *fun's output)``: each row is
+    the estimate its own ladder gives (:func:`ladders`), the evaluations of a rung made together (:func:`evaluate`).
+    """
     center = _at_point(fun, x) if center is None else center
-    if not moved:
-        return zero(np.shape(center))
-    # one moved coordinate (a gradient entry, a Jacobian column) gets a step of its own magnitude: log at
-    # 1e-8 a first step of ~3e-10, 1e15 one of ~3e13, 0 one of FLOOR. A direction through many coordinates
-    # (a random projection) starts at max(1, their largest) and shrinks from there where it must
-    magnitudes = np.concatenate([np.abs(x[n][direction[n] != 0]).ravel() for n in moved])
-    single = magnitudes.size == 1
-    scale = (float(magnitudes[0]) or FLOOR) if single else max(1.0, float(np.max(magnitudes)))
-    reach = max(float(np.max(np.abs(direction[n]))) for n in moved)
+    k = len(directions)
+    out_shape = np.shape(center)
+    if k == 0:
+        return zero((0,) + out_shape)
+    moved = [[n for n in d if np.any(d[n])] for d in directions]
+    scale, reach, single = np.ones(k), np.ones(k), np.zeros(k, bool)
+    for r, (d, names) in enumerate(zip(directions, moved)):
+        if not names:
+            continue
+        # one moved coordinate (a gradient entry, a Jacobian column) gets a step of its own magnitude: log at
+        # 1e-8 a first step of ~3e-10, 1e15 one of ~3e13, 0 one of FLOOR. A direction through many coordinates
+        # (a random projection) starts at max(1, their largest) and shrinks from there where it must
+        magnitudes = np.concatenate([np.abs(x[n][d[n] != 0]).ravel() for n in names])
+        single[r] = magnitudes.size == 1
+        scale[r] = (float(magnitudes[0]) or FLOOR) if single[r] else max(1.0, float(np.max(magnitudes)))
+        reach[r] = max(float(np.max(np.abs(d[n]))) for n in names)
+    rows = [r for r in range(k) if moved[r]]
+    batched = getattr(fun, "stacked", None) is not None
 
-    def at(h: float):
-        return (fun({**x, **{n: x[n] + h * direction[n] for n in moved}}),
-                fun({**x, **{n: x[n] - h * direction[n] for n in moved}}), center, noise)
+    def run(chosen: list[int], h0: np.ndarray) -> Estimate:
+        def at(h: np.ndarray, live: np.ndarray):
+            todo = [i for i in range(len(chosen)) if live[i]]
+            with np.errstate(all="ignore"):
+                if batched:
+                    values = _rung_batch(fun, x, [(directions[chosen[i]], moved[chosen[i]], h[i]) for i in todo])
+                else:
+                    points = []
+                    for i in todo:
+                        d, names = directions[chosen[i]], moved[chosen[i]]
+                        points += [{**x, **{n: x[n] + h[i] * d[n] for n in names}},
+                                   {**x, **{n: x[n] - h[i] * d[n] for n in names}}]
+                    values = evaluate(fun, points)
+            mid = values[0].reshape(out_shape) if batched else center
+            values = values[1:] if batched else values
+            plus = np.full((len(chosen),) + out_shape, np.nan)
+            minus = plus.copy()
+            plus[todo], minus[todo] = values[0::2].reshape((len(todo),) + out_shape), values[1::2].reshape(
+                (len(todo),) + out_shape)
+            return plus, minus, np.broadcast_to(mid, plus.shape), np.full(len(chosen), noise)
+        return ladders(at, h0, reach[chosen])
 
-    est = ladder(at, step * scale / reach, reach)
-    accepted = est.error <= ACCEPT * np.abs(est.value)
-    if single and scale < 1.0 and not np.all(accepted):
+    value, error = np.zeros((k,) + out_shape), np.zeros((k,) + out_shape)
+    left, right, jump = value.copy(), value.copy(), value.copy()
+    if rows:
+        est = run(rows, step * scale[rows] / reach[rows])
+        accepted = (est.error <= ACCEPT * np.abs(est.value)).reshape(len(rows), -1).all(axis=1)
         # a small coordinate inside a large sum: round-off follows the sum, so a step of the unit's size
         # can be the better one (x⁵ at 0.3 beside 4⁵); each entry keeps whichever ladder bounds it tighter,
         # only where the own-size ladder fell short. A wide step across a kink (abs at 1e-30 beside 3) gives a
         # consistent central difference with a tiny bound, but its one-sided values say what it straddles: no
         # step fine enough to resolve the kink survives the sum's round-off, so the reference is undefined there
-        wide = ladder(at, step / reach, reach)
-        est = _choose(est, wide, (wide.error < est.error) & ~accepted)
-    return est
+        again = [i for i, r in enumerate(rows) if single[r] and scale[r] < 1.0 and not accepted[i]]
+        if again:
+            wide = run([rows[i] for i in again], step / reach[[rows[i] for i in again]])
+            own = Estimate(*(getattr(est, f)[again] for f in ("value", "error")),
+                           left=est.left[again], right=est.right[again], jump=est.jump[again])
+            chosen = _choose(own, wide, (wide.error < own.error) & ~(own.error <= ACCEPT * np.abs(own.value)))
+            est = Estimate(*(_put(getattr(est, f), again, getattr(chosen, f)) for f in ("value", "error")),
+                           left=_put(est.left, again, chosen.left), right=_put(est.right, again, chosen.right),
+                           jump=_put(est.jump, again, chosen.jump))
+        for full, part in ((value, est.value), (error, est.error), (left, est.left), (right, est.right),
+                           (jump, est.jump)):
+            full[rows] = part
+    return Estimate(value, error, left=left, right=right, jump=jump)
+
+
+def _rung_batch(fun: VectorFn, x: Point, moves: list[tuple[Point, list[str], float]]) -> np.ndarray:
+    """One rung in one batched call: the center first (so that every value of the rung comes from the same kernels:
+    a batched reduction may round differently from the function called alone), then ``x ± h·d`` for each move."""
+    b = 1 + 2 * len(moves)
+    batch = {n: np.empty((b,) + np.shape(v)) for n, v in x.items()}
+    for n, v in x.items():
+        batch[n][0] = v
+    for r, (d, names, h) in enumerate(moves):
+        for n, rows in batch.items():
+            plus, minus = rows[1 + 2 * r], rows[2 + 2 * r]
+            plus[...] = minus[...] = x[n]
+            if n in names:
+                # only the direction's nonzero entries move (a sampled coordinate moves one of 100,000)
+                at = np.flatnonzero(d[n])
+                step = h * d[n].flat[at]
+                plus.flat[at] += step
+                minus.flat[at] -= step
+    return np.asarray(fun.stacked(batch), np.float64)
+
+
+def _put(a: np.ndarray, rows: list[int], values: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    out[rows] = values
+    return out
 
 
 def _at_point(fun: VectorFn, x: Point) -> np.ndarray:
@@ -296,9 +415,9 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
     for name in sources:
         shape, size = x[name].shape, x[name].size
         if size <= full_limit:
-            found = [directional(fun, x, {name: _unit(shape, i)}, step=step, center=center, noise=noise)
-                     for i in range(size)]
-            result[name] = stacked(found, 0, shape) if found else zero(shape)
+            found = directionals(fun, x, [{name: _unit(shape, i)} for i in range(size)], step=step, center=center,
+                                 noise=noise)
+            result[name] = _rows(found, shape) if size else zero(shape)
             continue
         picks = rng.choice(size, size=min(SAMPLED_COORDINATES, size), replace=False)
         rows = [np.eye(1, size, int(i))[0] for i in picks]
@@ -306,10 +425,17 @@ def gradient(fun: VectorFn, x: Point, sources: Sequence[str], *, rng: np.random.
             v = rng.standard_normal(size)
             rows.append(v / np.linalg.norm(v))
         directions = np.array(rows)
-        found = [directional(fun, x, {name: d.reshape(shape)}, step=step, center=center, noise=noise)
-                 for d in directions]
-        result[name] = stacked(found, 0, (len(directions),), directions)
+        found = directionals(fun, x, [{name: d.reshape(shape)} for d in directions], step=step, center=center,
+                             noise=noise)
+        result[name] = dataclasses.replace(_rows(found, (len(directions),)), directions=directions)
     return result
+
+
+def _rows(est: Estimate, shape: tuple[int, ...], transpose: bool = False) -> Estimate:
+    """A stack of per-direction estimates of a scalar (or, ``transpose``, of a vector: Jacobian columns), reshaped."""
+    def cut(a):
+        return a.T if transpose else a.reshape(shape)
+    return Estimate(cut(est.value), cut(est.error), None, None, cut(est.left), cut(est.right), cut(est.jump))
 
 
 def jacobian(fun: VectorFn, x: Point, sources: Sequence[str], *, step: float = STEP) -> dict[str, Estimate]:
@@ -318,8 +444,9 @@ def jacobian(fun: VectorFn, x: Point, sources: Sequence[str], *, step: float = S
     result = {}
     for name in sources:
         shape = x[name].shape
-        cols = [directional(fun, x, {name: _unit(shape, i)}, step=step, center=center) for i in range(x[name].size)]
-        result[name] = stacked(cols, 1) if cols else zero((np.size(center), 0))
+        cols = directionals(fun, x, [{name: _unit(shape, i)} for i in range(x[name].size)], step=step, center=center)
+        result[name] = _rows(cols.reshaped((x[name].size, np.size(center))), (), transpose=True) if x[name].size \
+            else zero((np.size(center), 0))
     return result
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.reference import STEP, Estimate, Point, VectorFn, ladder, zero
+from harness.reference import STEP, Estimate, Point, VectorFn, evaluate, ladder, zero
 
 _EPS = np.finfo(np.float64).eps
 
@@ -35,25 +35,24 @@ def hvp(fun: VectorFn, x: Point, tangents: Point, *, step: float = STEP, noise: 
     if not moved:
         return {n: zero(x[n].shape) for n in names}
     units = [(n, i) for n in names for i in range(x[n].size)]
-
-    def gradient(point: Point, h: float) -> tuple[np.ndarray, float]:
-        """The central-difference gradient at step ``h`` (every coordinate), and its round-off."""
-        values, peak = np.empty(len(units)), 0.0
-        for k, (n, i) in enumerate(units):
-            e = np.zeros(x[n].size)
-            e[i] = h
-            e = e.reshape(x[n].shape)
-            plus, minus = fun({**point, n: point[n] + e})[0], fun({**point, n: point[n] - e})[0]
-            values[k] = (plus - minus) / (2 * h)
-            peak = max(peak, abs(plus), abs(minus))
-        return values, (8 * _EPS * peak + 4 * noise) / h
+    noise_of_fun = noise
 
     def at(s: float):
-        # the inner step is the outer one: the whole window's error then expands in even powers of s
-        shifted = [{**x, **{n: x[n] + sign * s * tangents[n] for n in moved}} for sign in (1.0, -1.0)]
-        (plus, n1), (minus, n2), (center, n3) = (gradient(p, s) for p in (*shifted, x))
-        noise = max(n1, n2, n3)
-        return plus, minus, center, noise if np.isfinite(noise) else 0.0
+        # the inner step is the outer one: the whole window's error then expands in even powers of s. Every
+        # evaluation of the rung (three points, each moved ± s along every coordinate) is one batch
+        bases = [{**x, **{n: x[n] + sign * s * tangents[n] for n in moved}} for sign in (1.0, -1.0)] + [x]
+        points = []
+        for base in bases:
+            for n, i in units:
+                e = np.zeros(x[n].size)
+                e[i] = s
+                e = e.reshape(x[n].shape)
+                points += [{**base, n: base[n] + e}, {**base, n: base[n] - e}]
+        values = evaluate(fun, points)[:, 0].reshape(3, len(units), 2)
+        grads = (values[..., 0] - values[..., 1]) / (2 * s)
+        peak = float(np.max(np.where(np.isnan(values), 0.0, np.abs(values))))  # a NaN evaluation says nothing of size
+        noise = (8 * _EPS * peak + 4 * noise_of_fun) / s
+        return grads[0], grads[1], grads[2], noise if np.isfinite(noise) else 0.0
 
     magnitudes = np.concatenate([np.abs(x[n][tangents[n] != 0]).ravel() for n in moved])
     reach = max(float(np.max(np.abs(tangents[n]))) for n in moved)

@@ -142,14 +142,13 @@ class UserCall:
         return paths, dtypes, shapes, checked
 
     def _float64_forward(self) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
-        """``fn`` at a real-space float64 point, as one float64 vector (complex outputs as pairs)."""
+        """``fn`` at a real-space float64 point, as one float64 vector (complex outputs as pairs); its ``stacked``
+        evaluates a list of points in one batched call where the framework can map fn (else ``None``)."""
         consts = {n: self.eager.tensor(v) for n, v in self.inputs.items() if n not in self.names}
 
         def run(*sources):
             return self.neutral(self.eager.xp, **consts, **dict(zip(self.names, sources)))
         forward = run
-        if self.eager.compile_small_calls:  # JAX: jit pays for itself over thousands of evaluations
-            forward = self.eager.compile(run)
 
         def joined(point: Mapping[str, np.ndarray]) -> list[np.ndarray]:
             sources = [point[n] if n not in self.complex else point[f"{n}.re"] + 1j * point[f"{n}.im"] for n in self.names]
@@ -158,19 +157,63 @@ class UserCall:
         try:
             outs = joined(self.point)
         except Exception as exc:
-            if forward is run:
-                raise _fails_in_float64(exc) from None
-            forward = run  # not compilable (Python control flow on values): evaluate eagerly
-            try:
-                outs = joined(self.point)
-            except Exception as exc2:
-                raise _fails_in_float64(exc2) from None
+            raise _fails_in_float64(exc) from None
         shapes = [o.shape for o in outs]
         if shapes != self.out_shapes:
             raise GradcheckError(f"fn's output changes structure in float64 ({len(outs)} checked leaves shaped {shapes}, "
                                  f"{len(self.out_shapes)} shaped {self.out_shapes} at the given dtypes): make fn's "
                                  f"output the same pytree whatever its inputs' dtype")
-        return lambda point: real_vector(joined(point))
+
+        def one(point: Mapping[str, np.ndarray]) -> np.ndarray:
+            self.calls += 1
+            return real_vector(joined(point))
+        self.calls = 0
+        one.stacked = self._batched(run, one)
+        if one.stacked is None and self.eager.compile_small_calls:
+            # point by point, JAX's jit pays for itself over thousands of evaluations (not where fn has Python
+            # control flow on values: then it stays eager)
+            forward = self.eager.compile(run)
+            try:
+                joined(self.point)
+            except Exception:  # noqa: BLE001
+                forward = run
+        return one
+
+    def _batched(self, run: Callable, one: Callable) -> Callable | None:
+        """The reference's points evaluated in one call of the framework's vectorizing map, where fn allows it: a
+        map the framework refuses, or one that answers differently from fn called alone, leaves the reference to
+        call fn once per point (:attr:`evaluation` says which, and why)."""
+        name = self.eager.vectorizer
+        self.evaluation = f"one call of fn per point ({self.eager.name} has no vectorizing map)"
+        mapped = self.eager.vectorized(run) if name else None
+        if mapped is None:
+            return None
+        def stacked(batch: Mapping[str, np.ndarray]) -> np.ndarray:
+            self.calls += 1
+            sources = [batch[n] if n not in self.complex else batch[f"{n}.re"] + 1j * batch[f"{n}.im"]
+                       for n in self.names]
+            outs = [np.asarray(self.eager.numpy(o)) for o in mapped(*(self.eager.tensor(s) for s in sources))]
+            b = len(sources[0])
+            parts = [(complexes.as_pairs(o) if o.dtype.kind == "c" else o.astype(np.float64, copy=False)).reshape(b, -1)
+                     for o in outs]
+            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+        try:
+            with np.errstate(all="ignore"):
+                alone = one(self.point)
+                together = stacked({n: np.stack([v, v]) for n, v in self.point.items()})
+        except Exception as exc:  # noqa: BLE001 — whatever the map refuses, fn is still called point by point
+            self.evaluation = (f"one call of fn per point ({name} cannot map fn: {type(exc).__name__}: "
+                               f"{first_line(exc)[:120]})")
+            return None
+        finite = np.isfinite(alone)
+        scale = float(np.max(np.abs(alone[finite]), initial=0.0)) + 1.0
+        if together.shape != (2, alone.size) or not np.array_equal(np.isfinite(together[0]), finite) or \
+                np.max(np.abs(np.where(finite, together[0] - alone, 0.0)), initial=0.0) > 1e-8 * scale:
+            self.evaluation = f"one call of fn per point ({name} maps fn to different values than fn alone)"
+            return None
+        self.evaluation = f"batched: each rung of the ladder in one call of {name}"
+        return stacked
 
     # -- guarding the framework's calls ----------------------------------------------------------------------------
     def guarded(self, what: str, call: Callable[[], Any]) -> Any:

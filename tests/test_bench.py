@@ -133,3 +133,38 @@ def test_compiled_gradient_is_verified_before_timing(framework, planted_error):
     assert not result["ok"]
     assert "compiled vs eager (float32)" in result["message"] and "compiled vs float64 reference" in result["message"]
     assert f"{case.sources[0]}[" in result["message"]
+
+
+def test_achieved_gflops_and_fraction_of_peak_come_from_the_count_and_the_median(tmp_path):
+    counted = []
+    for e in BENCHMARKS:
+        e = json.loads(json.dumps(e))
+        phase = e["extra_info"]["phase"]
+        e["extra_info"].update(flops={"forward": 1e6, "forward_backward": 3e6, "backward": 2e6}[phase],
+                               flops_counter="test counter", peak_gflops=4.0 if "torch" in e["name"] else 2.0)
+        counted.append(e)
+    frame, machines = bench.load([run_file(tmp_path, "r.json", counted)])
+    rows = bench.table(frame).set_index(["framework", "mode"])
+    # 3e6 operations in 3 ms: 1 GFLOP/s, a quarter of torch's 4; in 6 ms: 0.5, a quarter of TF's 2
+    assert rows.loc[("torch", "eager"), "GFLOP/s"] == "1" and rows.loc[("torch", "eager"), "% of peak"] == "25%"
+    assert rows.loc[("tensorflow", "compiled"), "GFLOP/s"] == "0.5"
+    assert rows.loc[("tensorflow", "compiled"), "% of peak"] == "25%"
+    md = bench.markdown(frame, machines)
+    assert "torch 4 GFLOP/s (float32, 1 thread)" in md and "operations counted by test counter" in md
+    # a run without counts (no JAX where it was verified) says nothing rather than something wrong
+    rows = bench.table(bench.load([run_file(tmp_path, "plain.json", BENCHMARKS)])[0]).set_index(["framework", "mode"])
+    assert rows.loc[("torch", "eager"), "GFLOP/s"] == "—" and rows.loc[("torch", "eager"), "% of peak"] == "—"
+
+
+def test_a_workload_is_counted_as_its_arithmetic():
+    pytest.importorskip("jax")
+    from harness.bench import flops
+    from harness.bench.workloads import mlp_case
+
+    width, batch = 32, 64
+    counted = flops.count(mlp_case(width), "float32")
+    # three matmuls (2·m·k·n each) dominate; tanh, bias and the mean add a few per element
+    matmuls = 2 * batch * (width * width * 2 + width * 8)
+    assert matmuls <= counted["forward"] <= 1.1 * matmuls
+    # reverse mode costs two matmuls per forward matmul, minus the one for x's unneeded gradient
+    assert 2 * matmuls <= counted["forward_backward"] <= 4 * matmuls

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from harness import check, frameworks, judge, modes, plans
+from harness.bench import flops
 from harness.cases import Case
 from harness.tolerances import between, for_dtype
 
@@ -56,7 +57,8 @@ def verify(case: Case, names: Sequence[str], *, against_reference: bool, device:
     if not adapters:
         problems.append("nothing to verify: no selected framework is installed")
     message = "; ".join(problems + ([f"not installed: {', '.join(missing)}"] if missing else []))
-    return {"case": case.id, "frameworks": sorted(adapters), "ok": not problems, "message": message}
+    return {"case": case.id, "frameworks": sorted(adapters), "ok": not problems, "message": message,
+            "flops": {dtype: flops.count(case, dtype) for dtype in ("float32", "float64")}}
 
 
 def compiled(case: Case, adapter, timed, dtype: str, *, against_reference: bool) -> dict:

@@ -11,7 +11,7 @@ import functools
 import pytest
 
 from harness import env
-from harness.bench import log, timing, verify
+from harness.bench import flops, log, timing, verify
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
 from harness.records import BenchInfo
@@ -61,6 +61,18 @@ def compiled_verification(case, framework: str, dtype: str, device: str) -> dict
     return verify.compiled(case, load_adapter(framework, device), prepared.timed, dtype, against_reference=smallest)
 
 
+def _arithmetic(checked: dict, phase: str, framework: str, dtype: str, device: str) -> dict:
+    """The phase's operation count (from the verification, where the workload was counted once) and this process's
+    matmul peak."""
+    counted = (checked.get("flops") or {}).get(dtype)
+    if counted:
+        ops = counted["forward_backward"] - counted["forward"] if phase == "backward" else counted[phase]
+        out = {"flops": ops, "flops_counter": counted["counter"]}
+    else:
+        out = {}
+    return {**out, "peak_gflops": flops.peak_gflops(framework, dtype, device)}
+
+
 @over(measurements, args=("bench_case", "framework", "mode", "phase"), ids=lambda m: "-".join(
     (m[0].id, *m[1:])))
 def test_workload(bench_case, framework, mode, phase, device, benchmark, request):
@@ -95,7 +107,7 @@ def test_workload(bench_case, framework, mode, phase, device, benchmark, request
                      method=timing.METHOD[phase], first_call_s=prepared.first_call_s, verified=checked["frameworks"],
                      peak_device_bytes=adapter.peak_memory_bytes(),
                      # the whole process's peak resident size so far: imports included
-                     process_peak_rss_bytes=env.peak_rss_bytes())
+                     process_peak_rss_bytes=env.peak_rss_bytes(), **_arithmetic(checked, phase, framework, dtype, device))
     benchmark.extra_info.update(info.to_dict())
     if log_path and not benchmark.disabled:
         record = benchmark.stats.as_dict(include_data=False)

@@ -365,3 +365,12 @@ class Adapter(abc.ABC):
     def compile(self, fn: Callable) -> Callable:
         """``fn`` compiled the framework's way (``tf.function``, ``jax.jit``); eager by default."""
         return fn
+
+    #: the name of the framework's vectorizing map, where it has one (``torch.func.vmap``)
+    vectorizer: str | None = None
+
+    def vectorized(self, fn: Callable) -> Callable | None:
+        """``fn`` (tensors in, a list of tensors out) mapped over a new leading axis of every argument by the
+        framework's own vectorizing map, or ``None`` where it has none. The finite-difference reference evaluates a
+        rung's points in one such call (:func:`harness.reference.evaluate`)."""
+        return None

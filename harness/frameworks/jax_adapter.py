@@ -98,6 +98,23 @@ class JaxAdapter(Adapter):
     def compile(self, fn: Callable) -> Callable:
         return jax.jit(fn)
 
+    vectorizer = "jax.vmap"
+
+    def vectorized(self, fn: Callable) -> Callable | None:
+        # eager, not jitted: a jit of the user's function compiles afresh for every check, while eager primitives
+        # are compiled once per shape for the whole process (measured: 0.33 s of compiling per 400-element check)
+        mapped = jax.vmap(fn)
+
+        def padded(*args):
+            # batches padded to a power of two: a rung's batch shrinks as its rows finish, and each new shape would
+            # compile every primitive again
+            b = int(np.shape(args[0])[0])
+            size = 1 << max(0, (b - 1).bit_length())
+            full = [np.concatenate([a, np.repeat(a[-1:], size - b, axis=0)]) if size > b else a
+                    for a in (np.asarray(a) for a in args)]
+            return [np.asarray(o)[:b] for o in mapped(*(jnp.asarray(a) for a in full))]
+        return padded
+
     def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
         g, primals = self._bind(f, inputs, sources)
         forward, forward_backward = g, jax.value_and_grad(g)

@@ -153,6 +153,13 @@ class TensorFlowAdapter(Adapter):
     def compile(self, fn: Callable) -> Callable:
         return tf.function(fn)
 
+    vectorizer = "tf.vectorized_map"
+
+    def vectorized(self, fn: Callable) -> Callable | None:
+        mapped = tf.function(lambda *args: tf.vectorized_map(lambda a: fn(*a), args, fallback_to_while_loop=False),
+                             reduce_retracing=True)
+        return lambda *args: list(mapped(*args))
+
     def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
         consts, variables = self._split(inputs, sources)
         srcs = [variables[s] for s in sources]

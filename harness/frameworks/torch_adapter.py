@@ -92,6 +92,11 @@ class TorchAdapter(Adapter):
         if self._device.type == "cuda":
             torch.cuda.synchronize(self._device)
 
+    vectorizer = "torch.func.vmap"
+
+    def vectorized(self, fn: Callable) -> Callable | None:
+        return torch.func.vmap(fn)
+
     def timed(self, f: Callable, inputs: Arrays, sources: Sequence[str], *, compiled: bool) -> Timed:
         tensors = self._tensors(inputs, sources)
         srcs = [tensors[s] for s in sources]

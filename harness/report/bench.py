@@ -50,7 +50,9 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
                          "device": extra.get("device", "cpu"), "median": stats["median"], "iqr": stats["iqr"],
                          "rounds": stats["rounds"], "first_call_s": extra.get("first_call_s"), "derived": False,
                          "peak_device_bytes": extra.get("peak_device_bytes"),
-                         "process_peak_rss_bytes": extra.get("process_peak_rss_bytes")})
+                         "process_peak_rss_bytes": extra.get("process_peak_rss_bytes"),
+                         "flops": extra.get("flops"), "flops_counter": extra.get("flops_counter", ""),
+                         "peak_gflops": extra.get("peak_gflops")})
     frame = pd.DataFrame(rows)
     return (with_derived_backward(frame) if not frame.empty else frame), machines
 
@@ -64,6 +66,8 @@ def with_derived_backward(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     derived = phase["forward_backward"].loc[todo].copy()
     derived["median"] -= phase["forward"].loc[todo, "median"]
+    if "flops" in derived:  # the backward's share of the operations, as of its time
+        derived["flops"] = pd.to_numeric(derived["flops"]) - pd.to_numeric(phase["forward"].loc[todo, "flops"])
     derived = derived.assign(phase="backward", iqr=np.nan, rounds=0, first_call_s=None, derived=True,
                              peak_device_bytes=None)
     return pd.concat([frame, derived.reset_index()], ignore_index=True)
@@ -95,6 +99,24 @@ def _cell(row: pd.Series | None) -> str:
     return text
 
 
+def _achieved(row: pd.Series | None) -> float:
+    """GFLOP/s of a measured call (NaN where its operations were not counted)."""
+    if row is None or row.get("flops") is None or pd.isna(row.get("flops")) or not row["median"] > 0:
+        return np.nan
+    return row["flops"] / row["median"] / 1e9
+
+
+def _gflops(row: pd.Series | None) -> str:
+    rate = _achieved(row)
+    return "—" if pd.isna(rate) else f"{rate:.3g}"
+
+
+def _of_peak(row: pd.Series | None) -> str:
+    rate = _achieved(row)
+    peak = None if row is None else row.get("peak_gflops")
+    return "—" if pd.isna(rate) or peak is None or pd.isna(peak) else f"{100 * rate / peak:.2g}%"
+
+
 def table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per machine, case, mode and framework, with formatted phases and ratios."""
     keys = ["machine", "case", "mode", "framework"]
@@ -110,6 +132,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
                      "backward": _cell(indexed.get(key + ("backward",))),
                      "fb/f": "—" if pd.isna(ratio) else f"{ratio:.2f}" + (" !" if ratio > CHEAP_GRADIENT else ""),
                      "× fastest": "—" if fbw is None else f"{fbw['median'] / fastest[key[:3]]:.2f}×",
+                     "GFLOP/s": _gflops(fbw), "% of peak": _of_peak(fbw),
                      "first call": "—" if fbw is None or fbw["first_call_s"] is None else _time(fbw["first_call_s"]),
                      "peak device memory": _bytes(None if fbw is None else fbw.get("peak_device_bytes"))})
     return pd.DataFrame(rows)
@@ -127,6 +150,14 @@ def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
         if len(peaks):
             lines.append("- peak resident memory of each framework's benchmark process (imports and every workload "
                          "included; the CPU measure): " + ", ".join(f"{fw} {_bytes(v)}" for (_, fw), v in peaks.items()))
+    if not frame.empty and "peak_gflops" in frame and frame["peak_gflops"].notna().any():
+        peaks = frame.groupby(["machine", "framework", "dtype", "threads"])["peak_gflops"].max().dropna()
+        counters = sorted(c for c in frame["flops_counter"].dropna().unique() if c)
+        lines.append("- the machine's measured peak (a 1024² matmul in each framework's benchmark process, same "
+                     "threads and dtype; best of 5): " + ", ".join(f"{fw} {v:.3g} GFLOP/s ({dtype}, {threads} thread"
+                                                                  f"{'s' if threads != 1 else ''})"
+                                                                  for (_, fw, dtype, threads), v in peaks.items())
+                     + f"; operations counted by {', '.join(counters) or 'nothing (JAX not installed)'}")
     if not frame.empty:
         lines.append(f"- dtype {', '.join(sorted(frame['dtype'].unique()))}; threads per framework "
                      f"{', '.join(str(t) for t in sorted(frame['threads'].dropna().unique()))}; device "
@@ -140,7 +171,9 @@ def markdown(frame: pd.DataFrame, machines: list[dict]) -> str:
              f"the cheap-gradient bound of {CHEAP_GRADIENT:g}. *× fastest*: forward+backward ÷ the fastest framework "
              f"for that size and mode. `⚠`: IQR above {100 * NOISY:.0f}% of the median. `(fb−f)`: backward alone "
              "could not be timed separately (tf.function keeps its tape inside) and is derived. *first call*: the "
-             "first forward+backward, tracing and compilation included (never part of the medians). *peak device "
+             "first forward+backward, tracing and compilation included (never part of the medians). *GFLOP/s*: the "
+             "workload's operations per forward+backward (the same count for every framework, see Conditions) ÷ its "
+             "median; *% of peak*: that ÷ the matmul peak measured in the same process. *peak device "
              "memory*: the GPU allocator's peak around that forward+backward (— on CPU; see the process peak above).", ""]
     if frame.empty:
         return "\n".join(lines + ["No measurements.", ""])

@@ -21,10 +21,11 @@ REFERENCE = "reference"
 REPORTS: dict[str, ModuleType] = {module.SCHEMA: module for module in (correctness, semantics, ops)}
 
 
-def write(module: ModuleType, records: list[dict], run: dict, directory: str | Path) -> list[Path]:
+def write(module: ModuleType, records: list[dict], run: dict, directory: str | Path,
+          conditions: dict | None = None) -> list[Path]:
     """Save ``<NAME>.json`` and render it to ``<NAME>.md`` (and any files the kind draws beside it, such as
     plots) under ``directory``; return every path written."""
-    paths = store.write_report(directory, module.NAME, module.SCHEMA, records, run, module.render)
+    paths = store.write_report(directory, module.NAME, module.SCHEMA, records, run, module.render, conditions)
     if hasattr(module, "write_files"):
         paths += module.write_files(load(paths[0]), directory)
     return paths
