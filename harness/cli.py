@@ -73,7 +73,7 @@ def _bench(args: argparse.Namespace) -> int:
                             workloads=[w for w in args.workloads.split(",") if w] or None,
                             modes=[m for m in args.modes.split(",") if m], threads=args.threads,
                             device=args.device, dtype=args.dtype, resume=args.resume,
-                            results=Path(args.results_dir))
+                            results=Path(args.results_dir), checker=not args.no_checker)
     except runner.BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     run.add_argument("--resume", action="store_true", help="continue the newest run, skipping what it measured")
     run.add_argument("--results-dir", default="results", help="where the run and its reports go (default: ./results)")
+    run.add_argument("--no-checker", action="store_true", help="leave out the checker beside its peers and the "
+                     "suite's throughput (timed on CPU after each framework's workloads)")
     run.set_defaults(run=_bench)
     mg = sub.add_parser("merge", help="join the results of a run's shards (pytest-split) into one run's reports")
     mg.add_argument("shards", nargs="+", help="each shard's --results-dir, group 1 first")

@@ -34,6 +34,8 @@ def torch_function(forward, backward, jvp=None):
     torch = pytest.importorskip("torch")
 
     class Custom(torch.autograd.Function):
+        generate_vmap_rule = True  # torch.func.vmap may map it (the checker's batched reference does)
+
         @staticmethod
         def forward(x):
             return forward(x)

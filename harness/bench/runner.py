@@ -81,7 +81,7 @@ def check_request(names: list[str], framework_names: list[str], device: str) -> 
 
 def run(*, profile: str = "quick", framework_names: list[str] | None = None, workloads: list[str] | None = None,
         modes: list[str] | None = None, threads: int = 1, device: str = "cpu", dtype: str = "float32",
-        resume: bool = False, results: Path = Path("results")) -> Path:
+        resume: bool = False, results: Path = Path("results"), checker: bool = True) -> Path:
     """Run the benchmark; return the path of the merged pytest-benchmark JSON."""
     names = workloads or list(WORKLOADS)
     framework_names = framework_names or list(frameworks.FRAMEWORKS)
@@ -98,7 +98,7 @@ def run(*, profile: str = "quick", framework_names: list[str] | None = None, wor
     workers: list[subprocess.Popen] = []
     try:
         failures = _measure(profile, names, framework_names, modes, threads, device, dtype, log_path, verify_path,
-                            workers)
+                            workers, checker=checker and device == "cpu")
     except KeyboardInterrupt:
         for worker_process in workers:
             if worker_process.poll() is None:
@@ -113,7 +113,8 @@ def run(*, profile: str = "quick", framework_names: list[str] | None = None, wor
 
 
 def _measure(profile: str, names: list[str], framework_names: list[str], modes: list[str], threads: int, device: str,
-             dtype: str, log_path: Path, verify_path: Path, workers: list[subprocess.Popen]) -> list[str]:
+             dtype: str, log_path: Path, verify_path: Path, workers: list[subprocess.Popen],
+             checker: bool = True) -> list[str]:
     """Verify, then time each framework in its own process (each started one is appended to ``workers``, so
     Ctrl-C can stop it); return the frameworks whose process failed."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
@@ -146,6 +147,18 @@ def _measure(profile: str, names: list[str], framework_names: list[str], modes: 
             bar.update(task, completed=total)
             if process.returncode not in (0, 5):
                 failures.append(f"{name} (exit {process.returncode}, see {output.name})")
+            if checker:
+                # the checker beside the framework's own, and the suite's throughput: same thread count, own process
+                task = bar.add_task(f"timing the checks in {name}", total=None)
+                command = [sys.executable, "-m", "harness.bench.checker_speed", "--framework", name,
+                           "--threads", str(threads), "--log", str(log_path)]
+                process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
+                                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                workers.append(process)
+                process.wait()
+                bar.update(task, total=1, completed=1)
+                if process.returncode != 0:
+                    failures.append(f"{name}'s checker timing (exit {process.returncode}, see {output.name})")
     return failures
 
 

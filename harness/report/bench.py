@@ -57,6 +57,61 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
     return (with_derived_backward(frame) if not frame.empty else frame), machines
 
 
+def checks(paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The correctness machinery's own speed in the runs (``harness.bench.checker_speed``): the checker beside each
+    framework's own, per size (with the ratio to the peer timed in the same rounds), and the suite's throughput."""
+    checker, suite = [], []
+    for path in paths:
+        data = store.read_json(path, "tox -e bench")
+        node = data.get("machine_info", {}).get("node", "?")
+        for b in data.get("benchmarks", []):
+            extra, median = b.get("extra_info", {}), b.get("stats", {}).get("median")
+            if "checker" in extra:
+                checker.append({"machine": node, "framework": extra["framework"], "size": extra["size"],
+                                "checker": extra["checker"], "median": median, "iqr": b["stats"].get("iqr"),
+                                "rounds": b["stats"].get("rounds"), "compares": extra.get("compares", ""),
+                                "left_out": extra.get("left_out", "")})
+            elif "suite" in extra:
+                suite.append({"machine": node, "framework": extra["framework"], "regime": extra["suite"],
+                              "checks": extra["checks"], "cases": extra.get("cases"), "median": median,
+                              "checks/s": extra["checks_per_second"], "threads": extra["threads"],
+                              "checks/s per core": extra["checks_per_second_per_core"]})
+    return pd.DataFrame(checker), pd.DataFrame(suite)
+
+
+def checker_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per machine, size and framework: ours and the framework's own checker, their medians and ours ÷ theirs."""
+    rows = []
+    for (machine, size, framework), group in frame.groupby(["machine", "size", "framework"], sort=False):
+        ours = group[group["checker"] == "harness.gradcheck"]
+        peer = group[group["checker"] != "harness.gradcheck"]
+        if ours.empty:
+            continue
+        o = ours.iloc[0]
+        p = peer.iloc[0] if len(peer) else None
+        rows.append({"machine": machine, "elements": size, "framework": framework,
+                     "harness.gradcheck": _time(o["median"]), "what it compares": o["compares"],
+                     "peer": "—" if p is None else p["checker"], "peer's time": "—" if p is None else _time(p["median"]),
+                     "peer compares": o["left_out"] if p is None else p["compares"],
+                     "ours ÷ peer": "—" if p is None else f"{o['median'] / p['median']:.2f}×"})
+    return pd.DataFrame(rows)
+
+
+def suite_table(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.assign(**{"checks/s": frame["checks/s"].map(lambda v: f"{v:.3g}"),
+                          "checks/s per core": frame["checks/s per core"].map(lambda v: f"{v:.3g}"),
+                          "median": frame["median"].map(_time)})
+    return out[["machine", "framework", "regime", "cases", "checks", "median", "checks/s", "threads",
+                "checks/s per core"]]
+
+
+CHECKS_INTRO = ("The checker's own speed on a correct `sin(x)·x` in float64, interleaved round by round with the "
+                "framework's own checker in the same process (medians). The two do not compare the same thing: each "
+                "row says what each compared. Then the suite's throughput: the correctness checks of every case "
+                "(float32 and float64; compiled: the first few cases, each compiled afresh) per second, references "
+                "cached as in a suite run.")
+
+
 def with_derived_backward(frame: pd.DataFrame) -> pd.DataFrame:
     """Add backward = forward_backward − forward where backward alone was not measured."""
     keys = ["machine", "case", "framework", "mode", "dtype"]
@@ -165,7 +220,18 @@ def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(frame: pd.DataFrame, machines: list[dict]) -> str:
+def checks_markdown(checker: pd.DataFrame, suite: pd.DataFrame) -> list[str]:
+    if checker.empty and suite.empty:
+        return []
+    lines = ["## The checker and the suite", "", CHECKS_INTRO, ""]
+    if not checker.empty:
+        lines += [checker_table(checker).to_markdown(index=False, disable_numparse=True), ""]
+    if not suite.empty:
+        lines += [suite_table(suite).to_markdown(index=False, disable_numparse=True), ""]
+    return lines
+
+
+def markdown(frame: pd.DataFrame, machines: list[dict], checked: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
     lines = ["# Backward-pass benchmarks", "", "Conditions:", *conditions(frame, machines), "",
              "Median time per call (pytest-benchmark, warm-up on). *fb/f*: forward+backward ÷ forward, `!` above "
              f"the cheap-gradient bound of {CHEAP_GRADIENT:g}. *× fastest*: forward+backward ÷ the fastest framework "
@@ -175,15 +241,16 @@ def markdown(frame: pd.DataFrame, machines: list[dict]) -> str:
              "workload's operations per forward+backward (the same count for every framework, see Conditions) ÷ its "
              "median; *% of peak*: that ÷ the matmul peak measured in the same process. *peak device "
              "memory*: the GPU allocator's peak around that forward+backward (— on CPU; see the process peak above).", ""]
+    extra = checks_markdown(*checked) if checked else []
     if frame.empty:
-        return "\n".join(lines + ["No measurements.", ""])
+        return "\n".join(lines + ["No measurements.", ""] + extra)
     formatted = table(frame)
     multi = formatted["machine"].nunique() > 1
     for workload, group in frame.groupby("workload", sort=False):
         rows = formatted[formatted["case"].isin(group["case"].unique())]
         shown = rows if multi else rows.drop(columns="machine")
         lines += [f"## {workload}", "", shown.to_markdown(index=False, disable_numparse=True), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines + extra).rstrip() + "\n"
 
 
 def _png(fig) -> str:
@@ -276,7 +343,7 @@ def write(paths: list[Path], out_dir: Path = Path("results")) -> list[Path]:
     frame, machines = load(paths)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "bench.md", out_dir / "bench.csv", out_dir / "report.html"]
-    written[0].write_text(markdown(frame, machines))
+    written[0].write_text(markdown(frame, machines, checks(paths)))
     frame.to_csv(written[1], index=False)
     written[2].write_text(html(frame, machines))
     return written

@@ -289,7 +289,7 @@ def _ops(data: dict | None) -> str:
     return f"<div class='filters'>{''.join(filters)} <span class='shown muted'></span></div>" + "".join(parts)
 
 
-def _benchmarks(frame: pd.DataFrame, machines: list[dict]) -> str:
+def _benchmarks(frame: pd.DataFrame, machines: list[dict], checked: tuple | None = None) -> str:
     if frame.empty:
         return "<p class='muted'>No benchmark runs: <code>tox -e bench</code> makes one.</p>"
     parts = ["<h3>Conditions</h3><ul>", *[f"<li>{_md(line[2:])}</li>" for line in bench.conditions(frame, machines)],
@@ -299,6 +299,11 @@ def _benchmarks(frame: pd.DataFrame, machines: list[dict]) -> str:
                                        f"<figcaption>{_e(title)}</figcaption></figure>" for title, png in bench.plots(frame)),
               "</div>"]
     formatted = bench.table(frame)
+    checker, suite = checked if checked else (pd.DataFrame(), pd.DataFrame())
+    if not checker.empty or not suite.empty:
+        parts += ["<h3>The checker and the suite</h3>", f"<p>{_md(bench.CHECKS_INTRO)}</p>"]
+        parts += [] if checker.empty else [_table(bench.checker_table(checker))]
+        parts += [] if suite.empty else [_table(bench.suite_table(suite))]
     if formatted["machine"].nunique() > 1:
         parts += ["<h3>Comparison across runs</h3>", _table(frame[frame["phase"] == "forward_backward"].pivot_table(
             index=["case", "framework", "mode"], columns="machine", values="median").map(bench._time).reset_index())]
@@ -308,12 +313,12 @@ def _benchmarks(frame: pd.DataFrame, machines: list[dict]) -> str:
 
 
 def render(correctness: dict | None, semantics: dict | None, op_data: dict | None, bench_frame: pd.DataFrame,
-           machines: list[dict], reference: dict | None = None) -> str:
+           machines: list[dict], reference: dict | None = None, checked: tuple | None = None) -> str:
     """The page, from loaded results dicts (any may be ``None``) and the benchmark frame; ``reference``:
     ``{"loaded": (correctness, semantics, ops), "page": its page's path from here}``, shown beside this run."""
     bodies = {"summary": _summary(correctness, semantics, op_data, bench_frame, machines, reference),
               "correctness": _correctness(correctness), "semantics": _semantics(semantics), "ops": _ops(op_data),
-              "benchmarks": _benchmarks(bench_frame, machines)}
+              "benchmarks": _benchmarks(bench_frame, machines, checked)}
     nav = "".join(f"<a href='#{key}'>{title}</a>" for key, title in SECTIONS.items())
     sections = "".join(f"<section id='{key}'>{'' if key == 'summary' else f'<h2>{SECTIONS[key]}</h2>'}{bodies[key]}"
                        "</section>" for key in SECTIONS)
@@ -360,5 +365,5 @@ def write(results: Path, bench_runs: list[Path]) -> tuple[Path, list[str]]:
     if Path(results).name != kinds.REFERENCE and kinds.default_paths(reference_dir):
         reference = {"loaded": _loaded(reference_dir), "page": f"{kinds.REFERENCE}/index.html"}
     out = Path(results) / "index.html"
-    out.write_text(render(*args, frame, machines, reference))
+    out.write_text(render(*args, frame, machines, reference, bench.checks(bench_runs) if bench_runs else None))
     return out, summary_lines(*args, frame)
