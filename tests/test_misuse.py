@@ -38,7 +38,7 @@ def test_resume_finds_the_stamped_log_and_not_the_verify_log(tmp_path):
 
 
 def test_ctrl_c_keeps_the_measurements_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
-    def interrupted_after_one(*args):
+    def interrupted_after_one(*args, **options):
         log_path = args[7]
         log.append(log_path, {"fullname": "x::linear-torch-eager-forward", "extra_info": {"framework": "torch"}})
         raise KeyboardInterrupt
