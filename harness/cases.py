@@ -19,7 +19,7 @@ import numpy as np
 
 from harness import regimes
 from harness.domains import ComplexDomain, Domain, signed
-from harness.expectations import REGIMES, VALUE, Expectation
+from harness.expectations import REGIMES, VALUE, Expectation, installed_version
 from harness.frameworks.registry import FRAMEWORKS
 from harness.tolerances import Tolerance
 
@@ -122,7 +122,8 @@ class Case:
         else a plain value."""
         for found in (self.expect.get(f"{framework}:{regime}"), regimes.known(framework, regime, self.mode),
                       regimes.traced(framework, regime, self.expect.get(framework))):
-            if found is not None and found.applies(dtype=dtype, regime=regime):
+            if found is not None and found.applies(dtype=dtype, regime=regime) and found.holds_in(
+                    installed_version(framework)):
                 return found
         return Expectation(VALUE, "a gradient like the reference's")
 

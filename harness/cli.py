@@ -5,6 +5,7 @@
                                                 machines merge into one comparison
   python -m harness compare A.json B.json [--threshold median:10%]
   python -m harness merge DIR1 DIR2 ... [--out results]   join the shards of one run (pytest-split groups)
+  python -m harness diff A B [--out DIR]        what changed between two runs; exit 1 when a verdict changed
   python -m harness env                         machine, Python, package versions (JSON)
   python -m harness check mod:fn --framework torch --arg x=3,4   check your function's gradient
 
@@ -105,6 +106,18 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from harness.report import diff
+
+    changes, text = diff.diff(Path(args.a), Path(args.b), Path(args.out) if args.out else None)
+    print(text)
+    if args.out:
+        print(f"written: {Path(args.out) / 'diff.md'}, {Path(args.out) / 'diff.json'}")
+        if kinds.default_paths(args.out):  # a results directory: its page shows the changes too
+            print_page(Path(args.out), bench.latest_runs(Path(args.out)))
+    return 1 if any(c.verdict_changed for c in changes) else 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     try:
         joined, slower = compare.compare(Path(args.before), Path(args.after), args.threshold)
@@ -154,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     mg.add_argument("shards", nargs="+", help="each shard's --results-dir, group 1 first")
     mg.add_argument("--out", default="results", help="where the joined reports go (default: ./results)")
     mg.set_defaults(run=_merge)
+    df = sub.add_parser("diff", help="what changed between two runs (verdicts, kinds, conventions, extreme ranges, "
+                        "behaviours, benchmarks); exit 1 when a verdict changed")
+    df.add_argument("a", help="results directory of the first run (e.g. results/versions/previous)")
+    df.add_argument("b", help="results directory of the second run (e.g. results/reference)")
+    df.add_argument("--out", default="", help="also write diff.md and diff.json there (the page shows them)")
+    df.set_defaults(run=_diff)
     cmp = sub.add_parser("compare", help="compare two benchmark runs (asv-style marks)")
     cmp.add_argument("before")
     cmp.add_argument("after")

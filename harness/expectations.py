@@ -19,10 +19,14 @@ same kinds:
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from harness.frameworks.registry import FRAMEWORKS
 
@@ -85,6 +89,9 @@ class Expectation:
             the dtype's (a known imprecision everywhere, not a wrong value somewhere): stated in every record.
         strict: whether a wrong value here is a strict expected failure (it is not where drawn inputs may
             only sometimes reach the declared range).
+        versions: the releases of the named frameworks it holds in, as a PEP 440 specifier (``"<2.21"``: fixed in
+            2.21; ``">=0.10"``: new in 0.10); empty: every release measured. A declaration that holds in one release
+            and not in another says so here, as data, and does not apply where the installed release is outside it.
     """
 
     kind: str = VALUE
@@ -105,8 +112,14 @@ class Expectation:
     within: tuple[float, float] | None = None
     tolerance: Any = None
     strict: bool = True
+    versions: str = ""
 
     def __post_init__(self):
+        try:
+            SpecifierSet(self.versions)
+        except InvalidSpecifier:
+            raise ValueError(f"versions={self.versions!r}: give a PEP 440 specifier such as '<2.21' or "
+                             f"'>=0.9,<0.10'") from None
         if self.tolerance is not None and not (self.dtypes and self.frameworks):
             raise ValueError("a declared tolerance names the frameworks and dtypes it widens")
         if self.within is not None and not self.within[0] <= self.within[1]:
@@ -128,7 +141,18 @@ class Expectation:
         def within(value, allowed):
             return value is None or not allowed or value in allowed
         return (within(framework, self.frameworks) and within(sample, self.samples) and within(mode, self.modes)
-                and within(dtype, self.dtypes) and within(regime, self.regimes))
+                and within(dtype, self.dtypes) and within(regime, self.regimes)
+                and (framework is None or self.holds_in(installed_version(framework))))
+
+    def holds_in(self, version: str | None) -> bool:
+        """Whether a release ``version`` of the framework lies in :attr:`versions` (``None``: not installed, so no
+        release excludes it)."""
+        if not self.versions or version is None:
+            return True
+        try:
+            return Version(version) in SpecifierSet(self.versions)
+        except InvalidVersion:
+            return True
 
     def covers(self, x: Any) -> np.ndarray:
         """Which values of ``x`` lie in the declared range (all of them where none is declared)."""
@@ -136,6 +160,20 @@ class Expectation:
         if self.within is None:
             return np.ones(x.shape, bool)
         return (x >= self.within[0]) & (x <= self.within[1])
+
+
+@functools.cache
+def installed_version(framework: str) -> str | None:
+    """The installed release of ``framework`` (its registry row's first installed package), or ``None``."""
+    from harness.frameworks.registry import BY_NAME
+
+    row = BY_NAME.get(framework)
+    for package in (row.packages if row else ()):
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def divergence(frameworks: tuple[str, ...], why: str, link: str = "", **where: Any) -> Expectation:

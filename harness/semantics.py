@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from harness.comparison import same
-from harness.expectations import NA, NONE, VALUE, Expectation, not_characterized
+from harness.expectations import NA, NONE, VALUE, Expectation, installed_version, not_characterized
 from harness.frameworks.registry import FRAMEWORKS, REGISTRY
 from harness.judge import PASSED, UNDEFINED
 from harness.judge import judge as judge_values
@@ -86,8 +86,14 @@ class Behaviour:
         return self.id.split("/")[0]
 
     def expected(self, framework: str) -> Expectation:
-        """The declared answer for ``framework``; "not characterized" where the row does not name it."""
-        return self.expect.get(framework) or not_characterized(framework)
+        """The declared answer for ``framework``; "not characterized" where the row does not name it, or names it for
+        other releases than the one installed (its ``versions``)."""
+        declared = self.expect.get(framework)
+        version = installed_version(framework)
+        if declared is not None and not declared.holds_in(version):
+            return Expectation(NA, f"not characterized for {framework} {version}: declared for releases "
+                                   f"{declared.versions}")
+        return declared or not_characterized(framework)
 
 
 class _LogCapture(logging.Handler):

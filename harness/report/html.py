@@ -20,7 +20,7 @@ from harness.frameworks.registry import COLOURS, FRAMEWORKS, LABELS
 from harness.report import bench, extremes, grid, ops
 
 SECTIONS = {"summary": "Summary", "correctness": "Correctness", "semantics": "Semantics", "ops": "Op sweep",
-            "benchmarks": "Benchmarks"}
+            "benchmarks": "Benchmarks", "changes": "Changes between releases"}
 #: the regime of records written before regimes existed
 DEFAULT_REGIME = "eager"
 
@@ -312,13 +312,29 @@ def _benchmarks(frame: pd.DataFrame, machines: list[dict], checked: tuple | None
     return "".join(parts)
 
 
+def _changes(stored: dict | None) -> str:
+    """A stored ``python -m harness diff`` (``diff.json`` beside the results): what changed between two runs."""
+    if not stored:
+        return ("<p class='muted'>No comparison stored: <code>python -m harness diff A B --out DIR</code> writes one "
+                "(e.g. <code>tox -e previous</code>'s run against the default pins).</p>")
+    versions = pd.DataFrame([{"framework": fw, "A": a, "B": b} for fw, (a, b) in stored["versions"].items()])
+    changes = pd.DataFrame(stored["changes"])
+    parts = [f"<p>A: <code>{_e(stored['a'])}</code>, B: <code>{_e(stored['b'])}</code>.</p>", _table(versions)]
+    if changes.empty:
+        return "".join(parts + ["<p>No change.</p>"])
+    for what, group in changes.groupby("what", sort=False):
+        parts += [f"<h3>{_e(what)} ({len(group)})</h3>", _table(group.drop(columns=["what", "verdict_changed"]))]
+    return "".join(parts)
+
+
 def render(correctness: dict | None, semantics: dict | None, op_data: dict | None, bench_frame: pd.DataFrame,
-           machines: list[dict], reference: dict | None = None, checked: tuple | None = None) -> str:
+           machines: list[dict], reference: dict | None = None, checked: tuple | None = None,
+           changes: dict | None = None) -> str:
     """The page, from loaded results dicts (any may be ``None``) and the benchmark frame; ``reference``:
     ``{"loaded": (correctness, semantics, ops), "page": its page's path from here}``, shown beside this run."""
     bodies = {"summary": _summary(correctness, semantics, op_data, bench_frame, machines, reference),
               "correctness": _correctness(correctness), "semantics": _semantics(semantics), "ops": _ops(op_data),
-              "benchmarks": _benchmarks(bench_frame, machines, checked)}
+              "benchmarks": _benchmarks(bench_frame, machines, checked), "changes": _changes(changes)}
     nav = "".join(f"<a href='#{key}'>{title}</a>" for key, title in SECTIONS.items())
     sections = "".join(f"<section id='{key}'>{'' if key == 'summary' else f'<h2>{SECTIONS[key]}</h2>'}{bodies[key]}"
                        "</section>" for key in SECTIONS)
@@ -365,5 +381,8 @@ def write(results: Path, bench_runs: list[Path]) -> tuple[Path, list[str]]:
     if Path(results).name != kinds.REFERENCE and kinds.default_paths(reference_dir):
         reference = {"loaded": _loaded(reference_dir), "page": f"{kinds.REFERENCE}/index.html"}
     out = Path(results) / "index.html"
-    out.write_text(render(*args, frame, machines, reference, bench.checks(bench_runs) if bench_runs else None))
+    from harness.report import diff
+
+    out.write_text(render(*args, frame, machines, reference, bench.checks(bench_runs) if bench_runs else None,
+                          diff.load(Path(results) / "diff.json")))
     return out, summary_lines(*args, frame)

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from harness.report import correctness, ops, semantics, store
+from harness.report import correctness, measured, ops, semantics, store
 
 #: where a run writes its results unless told otherwise (gitignored: a user's run is the user's own)
 RESULTS = Path("results")
@@ -25,7 +25,8 @@ def write(module: ModuleType, records: list[dict], run: dict, directory: str | P
           conditions: dict | None = None) -> list[Path]:
     """Save ``<NAME>.json`` and render it to ``<NAME>.md`` (and any files the kind draws beside it, such as
     plots) under ``directory``; return every path written."""
-    paths = store.write_report(directory, module.NAME, module.SCHEMA, records, run, module.render, conditions)
+    paths = store.write_report(directory, module.NAME, module.SCHEMA, records, run,
+                               lambda data: module.render(measured.attach(data, directory, module.NAME)), conditions)
     if hasattr(module, "write_files"):
         paths += module.write_files(load(paths[0]), directory)
     return paths
@@ -51,7 +52,7 @@ def rerender(path: str | Path) -> tuple[Path, int]:
     data = load(path)
     out = Path(path).with_suffix(".md")
     module = REPORTS[data["schema"]]
-    out.write_text(module.render(data))
+    out.write_text(module.render(measured.attach(data, Path(path).parent, module.NAME)))
     if hasattr(module, "write_files"):
         module.write_files(data, out.parent)
     return out, len(data["records"])

@@ -11,7 +11,7 @@ from harness import reproduce
 from harness.expectations import REGIMES
 from harness.frameworks.registry import FRAMEWORKS, LABELS
 from harness.records import ExtremeRecord, OpCheckRecord, OpConvention, OpParity
-from harness.report import extremes, store
+from harness.report import extremes, measured, store
 from harness.reproduce import EAGER
 
 SCHEMA = "gradparity/ops/1"
@@ -76,6 +76,25 @@ def write_files(data: dict, directory) -> list:
     return extremes.write_plots(data, directory)
 
 
+def _measured(checks: pd.DataFrame, data: dict) -> list[str]:
+    """Each declared divergence that held (its checks failed as declared), with the releases it held in."""
+    known = checks[checks["verdict"] == "known"].copy()
+    if known.empty:
+        return []
+    known["regime"] = known["regime"].astype(object).fillna(EAGER) if "regime" in known else EAGER
+    known["releases"] = [measured.text(data, f"op {r.id} {r.framework} {r.dtype} {r.regime}")
+                         for r in known.itertuples()]
+    table = (known.groupby(["op", "framework", "dtype", "regime", "why"], sort=False)
+             .agg(checks=("id", "size"), releases=("releases", lambda v: " / ".join(sorted(set(v) - {""})) or "—"))
+             .reset_index())
+    table["why"] = table["why"].map(lambda w: w if len(w) <= 90 else w[:87] + "...")
+    return ["## Declared divergences and the releases they were measured in", "",
+            "Every declared divergence that held in this run (its checks failed as declared), with the releases of "
+            "the framework in which it held: this run and the version-set runs beside it (`tox -e previous`). A "
+            "declaration that holds only in some releases says so with `versions=` on it.", "",
+            table.rename(columns={"releases": "measured in"}).to_markdown(index=False), ""]
+
+
 def render(data: dict) -> str:
     """The Markdown report for a loaded ops.json."""
     lines = ["# Op sweep: gradients of every common op in TensorFlow, PyTorch and JAX", "",
@@ -115,6 +134,7 @@ def render(data: dict) -> str:
             lines += [f"## {title}", "", mode_frame(subset).to_markdown(index=False), ""]
     lines += (_conventions(conv) + _undefined(checks) + extremes.section(data)
               + _disagreements(checks, par, conv, extremes.frame(data), run_seed(data))
+              + _measured(checks, data)
               + _unavailable(checks)
               + _composites(checks))
     return "\n".join(lines).rstrip() + "\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness.frameworks.registry import FRAMEWORKS
-from harness.report import store
+from harness.report import measured, store
 
 SCHEMA = "gradparity/semantics/1"
 #: the files it writes under the results directory: <NAME>.json and <NAME>.md
@@ -33,14 +33,18 @@ def _fix_cell(group: pd.DataFrame) -> str:
     return "✓" if verified.all() else "✗"
 
 
-def _behaviours(frame: pd.DataFrame) -> list[str]:
+def _behaviours(frame: pd.DataFrame, data: dict | None = None) -> list[str]:
     summary = frame.pivot(index="id", columns="framework", values="cell").reindex(
         columns=[f for f in FRAMEWORKS if f in set(frame["framework"])])
     summary = summary.loc[list(dict.fromkeys(frame["id"]))]
     summary["fix verified"] = frame.groupby("id", sort=False).apply(_fix_cell, include_groups=False)
+    # the releases each row held in, over this run and the version-set runs beside it
+    summary["measured in"] = [" · ".join(t for fw in summary.columns[:-1] if (t := measured.text(
+        data or {}, f"behaviour {bid} {fw}"))) or "—" for bid in summary.index]
     lines = ["## Summary", "", "Each cell: ✓ if the framework still behaves as this page states (✗: it changed), then "
              "its raw answer. *fix verified*: the idiomatic fix matched the float64 reference in every framework "
-             "that has one (— where no reference is defined, e.g. at a kink).", "",
+             "that has one (— where no reference is defined, e.g. at a kink). *measured in*: the releases in which "
+             "the row held as stated (this run, and the version-set runs beside it).", "",
              summary.reset_index().to_markdown(index=False), ""]
     for section, rows in frame.groupby("section", sort=False):
         lines += [f"## {section}", ""]
@@ -92,6 +96,6 @@ def render(data: dict) -> str:
                   f"changed, {int((behaviours['verdict'] == 'n/a').sum())} n/a (no such concept). "
                   f"Fixes verified against the float64 reference: {int((behaviours['fix_verified'] == True).sum())}"  # noqa: E712
                   f" of {int(behaviours['fix_verified'].notna().sum())}.", ""]
-        lines += _behaviours(behaviours)
+        lines += _behaviours(behaviours, data)
     lines += _training(training)
     return "\n".join(lines).rstrip() + "\n"
