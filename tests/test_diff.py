@@ -1,6 +1,7 @@
 """``python -m harness diff A B``: between two small result sets that differ in exactly three planted ways — a verdict
 that broke, a declared divergence that no longer holds (fixed upstream) and a benchmark that got slower beyond its
-rounds' noise — each is reported with its id and rerun command, and nothing else is."""
+rounds' noise — each is reported with its id and rerun command, and nothing else is (a check only one run selected is
+counted as not compared, not called a change)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def outcome(framework, verdict="pass", case="scalar/exp", kind="value"):
     return {"record": "outcome", "case": case, "category": "scalar", "mode": "grad", "framework": framework,
             "version": "1", "dtype": "float32", "device": "cpu", "inputs": "x", "kind": kind, "expected_kind": "value",
             "max_abs_err": 1e-8, "max_rel_err": 1e-8, "worst_ratio": 0.1, "worst_at": "", "tolerance": "t",
-            "verdict": verdict, "message": ""}
+            "verdict": verdict, "message": "", "regime": "eager"}
 
 
 def op(framework, verdict, why=""):
@@ -50,11 +51,13 @@ def bench_run(directory: Path, median: float, seed: int) -> None:
 
 
 def result_set(directory: Path, *, torch_exp: str, jax_gelu: str, gmm_ms: float, seed: int,
-               torch_version: str) -> Path:
+               torch_version: str, wider: bool = False) -> Path:
+    """A small run; ``wider`` selects one more check (a compiled regime), as --regimes all does beside the default."""
     conditions = {**CONDITIONS, "packages": {**CONDITIONS["packages"], "torch": torch_version}}
+    extra = [{**outcome("torch", "fail"), "regime": "compiled"}] if wider else []
     store.save(directory / "correctness.json", correctness.SCHEMA,
-               [outcome("torch", torch_exp), outcome("jax"), outcome("jax", case="scalar/sin", kind="y:zeros")],
-               RUN, conditions)
+               [outcome("torch", torch_exp), outcome("jax"), outcome("jax", case="scalar/sin", kind="y:zeros"),
+                *extra], RUN, conditions)
     store.save(directory / "ops.json", ops.SCHEMA,
                [op("torch", "pass"), op("jax", jax_gelu, why="JAX's gelu was off (fixed in 0.x)")], RUN, conditions)
     bench_run(directory, gmm_ms, seed)
@@ -63,7 +66,8 @@ def result_set(directory: Path, *, torch_exp: str, jax_gelu: str, gmm_ms: float,
 
 def test_each_planted_change_is_reported_and_nothing_else(tmp_path):
     a = result_set(tmp_path / "a", torch_exp="pass", jax_gelu="known", gmm_ms=1.0, seed=1, torch_version="2.13.0")
-    b = result_set(tmp_path / "b", torch_exp="fail", jax_gelu="pass", gmm_ms=1.2, seed=2, torch_version="2.14.1")
+    b = result_set(tmp_path / "b", torch_exp="fail", jax_gelu="pass", gmm_ms=1.2, seed=2, torch_version="2.14.1",
+                   wider=True)
     changes, text = diff.diff(a, b, tmp_path / "out")
     found = {(c.what, c.check, c.before, c.after, c.meaning.split(" ×")[0].split(":")[0]) for c in changes}
     assert found == {
@@ -76,6 +80,10 @@ def test_each_planted_change_is_reported_and_nothing_else(tmp_path):
                                                  '[scalar/exp-torch-float32]" --regimes eager --dtype float32 '
                                                  '--framework torch --grad-seed 0')
     assert "| torch | torch 2.13.0 | torch 2.14.1 |" in text and (tmp_path / "out" / "diff.json").exists()
+    # the check only B selected is counted as not compared, not reported as a change
+    assert "Not compared: 1 checks ran in only one of the two" in text
+    assert json.loads((tmp_path / "out" / "diff.json").read_text())["not_compared"] == [
+        {"only in": "B", "record": "outcome", "regime": "compiled", "dtype": "float32", "checks": 1}]
     # and the page of a results directory holding the diff shows it
     html.write(b, [])
     diff.diff(a, b, b)

@@ -34,7 +34,7 @@ ALPHA = 0.01
 class Change:
     """One difference between run A and run B."""
 
-    what: str        # verdict, kind, convention, extreme range, behaviour, new check, gone, benchmark
+    what: str        # verdict, kind, convention, extreme range, behaviour, benchmark
     check: str       # the check's id
     framework: str
     before: str
@@ -133,19 +133,20 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def checks(a: Path, b: Path) -> tuple[list[Change], dict[str, tuple[str, str]]]:
-    """The changes between the check records of runs ``a`` and ``b``, and each framework's versions in both."""
+def checks(a: Path, b: Path) -> tuple[list[Change], dict[str, tuple[str, str]], pd.DataFrame]:
+    """The changes between the check records of runs ``a`` and ``b``, each framework's versions in both, and the
+    checks that only one of them ran, counted by record type, regime and dtype (two runs of different selections —
+    ``--regimes all`` beside the default — share only part of their checks; what one did not run has not changed)."""
     before, v_a = _records(a)
     after, v_b = _records(b)
-    changes = []
+    changes, unmatched = [], []
     for key in list(before) + [k for k in after if k not in before]:
         x, y = before.get(key), after.get(key)
         r = y or x
         tag = key[0]
         if x is None or y is None:
-            changes.append(Change("new check" if x is None else "gone", r["_id"], r["_fw"],
-                                  "—" if x is None else x.get("verdict", ""), "—" if y is None else y.get("verdict", ""),
-                                  "only in B" if x is None else "only in A", r["_command"], False))
+            unmatched.append({"only in": "B" if x is None else "A", "record": tag,
+                              "regime": r.get("regime") or reproduce.EAGER, "dtype": r.get("dtype") or "—"})
             continue
         declared = bool(x.get("why")) or bool(y.get("why"))
         if x.get("verdict") != y.get("verdict"):
@@ -156,7 +157,10 @@ def checks(a: Path, b: Path) -> tuple[list[Change], dict[str, tuple[str, str]]]:
             changes.append(Change(name, r["_id"], r["_fw"], _text(x.get(field)), _text(y.get(field)),
                                   f"{name} changed", r["_command"], False))
     versions = {fw: (v_a.get(fw, "—"), v_b.get(fw, "—")) for fw in dict.fromkeys([*v_a, *v_b])}
-    return changes, versions
+    columns = ["only in", "record", "regime", "dtype"]
+    coverage = (pd.DataFrame(unmatched, columns=columns).value_counts().rename("checks").reset_index()
+                .sort_values(columns, ignore_index=True))
+    return changes, versions, coverage
 
 
 def benchmarks(a: Path, b: Path, alpha: float = ALPHA) -> list[Change]:
@@ -198,32 +202,38 @@ def benchmarks(a: Path, b: Path, alpha: float = ALPHA) -> list[Change]:
     return out
 
 
-def markdown(changes: list[Change], versions: dict[str, tuple[str, str]], a: Path, b: Path) -> str:
+def markdown(changes: list[Change], versions: dict[str, tuple[str, str]], a: Path, b: Path,
+             coverage: pd.DataFrame | None = None) -> str:
     lines = ["# What changed between two runs", "",
              f"A: `{a}` — B: `{b}`.", "", "| framework | A | B |", "|---|---|---|",
              *[f"| {fw} | {va} | {vb} |" for fw, (va, vb) in versions.items()], ""]
     verdicts = sum(c.verdict_changed for c in changes)
-    lines += [f"{len(changes)} changes, {verdicts} of them verdicts. Benchmarks: a move is listed where Welch's t-test "
-              f"over the stored rounds is significant at {ALPHA:g} after a Bonferroni correction.", ""]
+    lines += [(f"{len(changes)} changes, {verdicts} of them verdicts. Benchmarks: a move is listed where Welch's t-test "
+              f"over the stored rounds is significant at {ALPHA:g} after a Bonferroni correction."), ""]
     if changes:
         frame = pd.DataFrame([asdict(c) for c in changes]).drop(columns="verdict_changed")
         frame["command"] = frame["command"].map(lambda c: f"`{c}`" if c else "")
         for what, group in frame.groupby("what", sort=False):
             lines += [f"## {what} ({len(group)})", "", group.drop(columns="what").to_markdown(index=False), ""]
+    if coverage is not None and not coverage.empty:
+        lines += [f"## Not compared: {coverage.checks.sum()} checks ran in only one of the two", "",
+                  ("Their runs selected different checks (see each run's command), or a check exists in one "
+                  "release's suite only:"), "", coverage.to_markdown(index=False), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def diff(a: Path, b: Path, out: Path | None = None) -> tuple[list[Change], str]:
     """The changes from run ``a`` to run ``b`` (result directories), as records and Markdown; written as
     ``diff.json`` and ``diff.md`` under ``out`` when given."""
-    changes, versions = checks(a, b)
+    changes, versions, coverage = checks(a, b)
     changes += benchmarks(a, b)
-    text = markdown(changes, versions, a, b)
+    text = markdown(changes, versions, a, b, coverage)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "diff.md").write_text(text)
         (out / "diff.json").write_text(json.dumps({"schema": "gradparity-diff/1", "a": str(a), "b": str(b),
-                                                   "versions": versions, "changes": [asdict(c) for c in changes]},
+                                                   "versions": versions, "changes": [asdict(c) for c in changes],
+                                                   "not_compared": coverage.to_dict("records")},
                                                   indent=1) + "\n")
     return changes, text
 
