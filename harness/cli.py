@@ -137,7 +137,11 @@ def _exact(args: argparse.Namespace) -> int:
     from harness import exact
 
     started = time.perf_counter()
-    rows = exact.generate(Path(args.out), workers=args.workers)
+    try:
+        rows = exact.generate(Path(args.out), workers=args.workers, keys=args.ops.split(",") if args.ops else None)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {rows} exact derivatives to {args.out} in {time.perf_counter() - started:.0f} s")
     return 0
 
@@ -182,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("exact", help="recompute the extreme-value sweep's exact derivatives (mpmath; minutes)")
     ex.add_argument("--out", default=str(Path(__file__).parent / "data" / "exact_derivatives.csv.gz"))
     ex.add_argument("--workers", type=int, default=2)
+    ex.add_argument("--ops", default="", help="only these ops (comma-separated), keeping the file's other rows")
     ex.set_defaults(run=_exact)
     gradcheck_cli.add_parser(sub)
     args = parser.parse_args(argv)

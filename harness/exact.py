@@ -275,8 +275,10 @@ def _evaluate(spec: Swept, x: float) -> tuple[float, float]:
     if a != b and abs(a - b) > mp.mpf(10) ** -25 * max(abs(a), abs(b)):
         raise ArithmeticError(f"{spec.key} at x={x!r}: {mp.nstr(a, 20)} at {digits} digits, "
                               f"{mp.nstr(b, 20)} at {digits + 30}: raise the precision")
-    with mp.workdps(digits + 30):
-        # a central difference in mpmath at a step far below float64's resolution: exact enough for a tolerance
+    # a central difference in mpmath at a step far below float64's resolution: exact enough for a tolerance. The
+    # difference of two derivatives a relative step 10^-(digits/2) apart loses digits/2 digits on top of what the
+    # closed form itself cancels (sinc' at 1e-150 cancels 300 of its 490), so it is taken with that many more
+    with mp.workdps(digits + 30 + digits // 2):
         X = mp.mpf(x)
         h = abs(X) * mp.mpf(10) ** -(digits // 2) if x else mp.mpf(10) ** -(digits // 2)
         second = (mp.mpf(spec.derivative(X + h)) - mp.mpf(spec.derivative(X - h))) / (2 * h)
@@ -289,18 +291,26 @@ def _rows(key: str) -> list[tuple[str, str, float, float, float]]:
     return [(spec.key, dtype, float(x), *_evaluate(spec, float(x))) for dtype in DTYPES for x in points(spec, dtype)]
 
 
-def generate(path: Path = DATA, workers: int = 2) -> int:
-    """Recompute every exact derivative and write the data file; returns the number of rows."""
+def generate(path: Path = DATA, workers: int = 2, keys: list[str] | None = None) -> int:
+    """Recompute every exact derivative (or those of the ops ``keys``, keeping the file's other rows) and write the
+    data file; returns the number of rows."""
     import concurrent.futures
 
     import pandas as pd
 
+    unknown = sorted(set(keys or ()) - set(BY_KEY))
+    if unknown:
+        raise ValueError(f"no swept op {unknown}; the swept ops are {sorted(BY_KEY)}")
+    kept = load(path) if keys else None
     rows = []
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-        for key, chunk in zip(BY_KEY, pool.map(_rows, list(BY_KEY))):
+        for key, chunk in zip(keys or BY_KEY, pool.map(_rows, list(keys or BY_KEY))):
             print(f"  {key}: {len(chunk)} points", flush=True)
             rows += chunk
     frame = pd.DataFrame(rows, columns=["op", "dtype", "x", "derivative", "condition"])
+    if kept is not None:  # the sweep's order: op by op as BY_KEY lists them
+        frame = pd.concat([kept[~kept["op"].isin(keys)], frame]).sort_values(
+            "op", key=lambda ops: ops.map(list(BY_KEY).index), kind="stable", ignore_index=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     # repr-exact floats: the points must come back bit for bit, to be found by key
     frame.to_csv(path, index=False, float_format="%.17g")

@@ -69,6 +69,15 @@ def test_the_committed_data_file_holds_every_point_and_recomputes():
             assert condition == pytest.approx(points.condition[i], rel=1e-6, abs=1e-300)
 
 
+def test_the_condition_number_holds_where_the_closed_form_cancels():
+    """sinc' = (cos(πx)·πx − sin(πx)) / (πx²) cancels 2·log10(1/πx) digits near 0; its condition number |x·f''/f'|
+    is 1 there (f' ≈ −π²x/3), and must not come out as the noise of a difference taken without the digits."""
+    for x in (-1e-10, -6.385249e-133, 5.5e-158, -1e-300):
+        value, condition = exact._evaluate(exact.BY_KEY["sinc"], x)
+        assert value == pytest.approx(-np.pi ** 2 * x / 3, rel=1e-12)
+        assert condition == pytest.approx(1.0, rel=1e-6), x
+
+
 def test_a_missing_data_file_names_the_command_that_writes_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m harness exact"):
         exact.load(tmp_path / "none.csv.gz")
@@ -86,6 +95,10 @@ def test_judge_separates_defects_inexact_and_flushed_subnormals():
     assert judged["allowed"][6] == 10 * extremes.ULPS["float32"]  # ~168 ULPs off, ill-conditioned: allowed
     assert extremes.failing_ranges(judged) == [(1.0, 2.0), (4.0, 4.0)]
     assert extremes.describe(extremes.failing_ranges(judged)) == "[1, 2] ∪ [4, 4]"
+    # a lost value is a defect however ill-conditioned the point: no allowance licenses 0, ±inf or NaN
+    huge = extremes.judge(x[:3], np.array([0.0, -np.inf, np.nan]), np.array([1e-20, 1.0, 1.0]), "float32",
+                          np.array([1e30, np.inf, 1e30]))
+    assert list(huge["verdict"]) == ["defect"] * 3
 
 
 def test_the_sweep_section_and_plots_come_from_records(tmp_path):
