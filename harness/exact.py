@@ -277,8 +277,9 @@ def _evaluate(spec: Swept, x: float) -> tuple[float, float]:
                               f"{mp.nstr(b, 20)} at {digits + 30}: raise the precision")
     # a central difference in mpmath at a step far below float64's resolution: exact enough for a tolerance. The
     # difference of two derivatives a relative step 10^-(digits/2) apart loses digits/2 digits on top of what the
-    # closed form itself cancels (sinc' at 1e-150 cancels 300 of its 490), so it is taken with that many more
-    with mp.workdps(digits + 30 + digits // 2):
+    # closed form itself cancels: where that grows with |log x| (a scaled op: sinc' at 1e-150 cancels 300 of its 490
+    # digits) it is taken with that many more
+    with mp.workdps(digits + 30 + (digits // 2 if spec.scaled else 0)):
         X = mp.mpf(x)
         h = abs(X) * mp.mpf(10) ** -(digits // 2) if x else mp.mpf(10) ** -(digits // 2)
         second = (mp.mpf(spec.derivative(X + h)) - mp.mpf(spec.derivative(X - h))) / (2 * h)

@@ -50,9 +50,9 @@ def judge(x: np.ndarray, got: np.ndarray, derivative: np.ndarray, dtype: str,
     expected = np.where(np.isfinite(rounded), derivative, rounded)
     wrong = judges.judge({"x": got}, {"x": Estimate(expected, np.zeros_like(expected))}, None,
                          allowance={"x": allowed * unit}, exact_infinities=True).wrong["x"]
-    # a defect whatever the allowance: no condition number excuses a 0, ±inf or NaN for a normal derivative (an
-    # allowance of 1e20 ULPs, from an ill-conditioned point, is still no licence to lose the value altogether)
-    defect = np.isnan(got) | (normal & (~np.isfinite(got) | (got == 0)))
+    # NaN and ±inf for a finite derivative are wrong whatever the allowance (the one judge's rule); an exact 0 only
+    # beyond it: at a point so ill-conditioned that an input an ULP away has derivative 0, 0 is an answer
+    defect = wrong & (np.isnan(got) | (normal & (~np.isfinite(got) | (got == 0))))
     verdict = np.where(defect, DEFECT, np.where(wrong, INEXACT, OK))
     return pd.DataFrame({"x": x, "exact": derivative, "got": got, "ulps": ulps, "allowed": allowed,
                          "verdict": verdict})

@@ -205,7 +205,8 @@ def judge(values: Mapping[str, np.ndarray | None], ref: Mapping[str, Estimate], 
             same = (got == est.value) | (np.isnan(got) & np.isnan(est.value))
             undefined = (~finite if not exact_infinities else np.zeros(finite.shape, bool)) | (jump > allow)
             diff = np.where(same, 0.0, np.abs(got - est.value))
-            wrong = ~undefined & ~(diff <= allow)  # NaN and ±inf answers are never within
+            # NaN and ±inf answers are never within, not even an infinite allowance (inf <= inf)
+            wrong = ~undefined & (~(diff <= allow) | (~np.isfinite(got) & ~same))
         got_all[key], allow_all[key], wrong_all[key], undefined_all[key] = got, allow, wrong, undefined
         if not (~undefined).any():
             continue

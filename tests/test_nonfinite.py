@@ -151,3 +151,13 @@ def test_two_answers_with_a_nan_where_one_is_finite_are_infinitely_apart():
     a = judge.judge({"x": np.array([1.0, 2.0])}, ref, for_dtype("float64"))
     b = judge.judge({"x": np.array([1.0, np.nan])}, ref, for_dtype("float64"))
     assert judge.apart(a, b)[1] == np.inf and judge.apart(b, b) == (0.0, 0.0)
+
+
+def test_an_infinite_answer_is_wrong_even_where_the_allowance_is_infinite():
+    """An allowance can be infinite (an extreme-value point whose condition number overflows): ±inf and NaN answers
+    stay wrong there, for a finite reference, and an infinite answer equal to an infinite reference is right."""
+    ref = judge.exact({"x": np.array([1.0, 1.0, 1.0, np.inf, 2.0])})
+    allowance = {"x": np.full(5, np.inf)}
+    got = np.array([np.inf, -np.inf, np.nan, np.inf, 1e300])
+    judged = judge.judge({"x": got}, ref, None, allowance=allowance, exact_infinities=True)
+    assert judged.wrong["x"].tolist() == [True, True, True, False, False]
