@@ -17,6 +17,16 @@ SINGULAR = [[1.0, 2.0, 0.5], [2.0, 4.0, 1.0], [0.0, 1.0, 3.0]]
 REPEATED = np.diag([1.0, 1.0, 2.0])
 
 
+#: found by the one judge (a NaN no longer passes): NaN before, and passed as a value at a4124d6
+XLA_SECOND_ORDER_NAN = (
+    "TF's second derivative under jit_compile=True is NaN at every entry (float32, --regimes all; eager and "
+    "tf.function give the reference's values, and so does XLA's first derivative); cause inside TF not traced")
+
+
+def xla_second_order_nan():
+    return divergence((TF,), XLA_SECOND_ORDER_NAN, wrong=True, modes=("order2",), regimes=("xla",))
+
+
 def linalg(name, *samples, call=None, order=2, divergences=(), tolerances=None, ref=None, found=()):
     return Op(name, "linalg", tuple(samples), call=call, order=order, divergences=tuple(divergences),
               tolerances=tolerances or {}, ref=ref, found=found)
@@ -76,15 +86,17 @@ OPS = [
     linalg("eigh", sample("square", a=source((M, M), spd(gap=0.2))), sample("batched", a=source((B, M, M), spd(gap=0.2))),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigh"), divergences=[
                divergence((TF,), "eigenvectors of a repeated eigenvalue have no derivative: torch and JAX answer "
-                          "NaN, TF finite numbers", convention=True)], ref=linalg_signs.eigh),
+                          "NaN, TF finite numbers", convention=True), xla_second_order_nan()], ref=linalg_signs.eigh),
     linalg("eigvalsh", sample("square", a=source((M, M), spd())), sample("batched", a=source((B, M, M), spd())),
            sample("repeated", a=source(given(REPEATED)), smooth=False), call=symmetric("eigvalsh"), order=1),
     linalg("svd", sample("tall", a=source((S, M), graded())),
-           sample("batched", a=source((B, S, M), graded()), second_order=False), ref=linalg_signs.svd),
+           sample("batched", a=source((B, S, M), graded()), second_order=False), divergences=[xla_second_order_nan()],
+           ref=linalg_signs.svd),
     linalg("svdvals", sample("tall", a=source((S, M))), sample("wide", a=source((M, S))),
            sample("batched", a=source((B, S, M))), ref=lambda a: np.linalg.svd(a, compute_uv=False)),
     linalg("trace", sample("square", a=source((M, M))), order=1, ref=lambda a: np.trace(a, axis1=-2, axis2=-1)),
-    linalg("pinv", sample("tall", a=source((S, M))), sample("square", a=source((M, M), invertible()))),
+    linalg("pinv", sample("tall", a=source((S, M))), sample("square", a=source((M, M), invertible())),
+           divergences=[xla_second_order_nan()]),
     linalg("triangular_solve", sample("square", a=source((M, M), invertible()), b=source((M, 2))),
            sample("batched", a=source((B, M, M), invertible()), b=source((B, M, 1))),
         ref=lambda a, b: scipy.linalg.solve_triangular(a, b, lower=True)),
