@@ -96,6 +96,17 @@ def test_each_planted_change_is_reported_and_nothing_else(tmp_path):
     assert same.returncode == 0 and "0 changes, 0 of them verdicts" in same.stdout
 
 
+def test_a_benchmark_of_an_unchanged_release_is_called_the_machines_move(tmp_path):
+    """Two runs of the same torch release: its benchmark's move is the machine's drift between the runs, said so, and
+    the drift is stated for the reader to weigh the other frameworks' moves against."""
+    a = result_set(tmp_path / "a", torch_exp="pass", jax_gelu="known", gmm_ms=1.0, seed=1, torch_version="2.13.0")
+    b = result_set(tmp_path / "b", torch_exp="pass", jax_gelu="known", gmm_ms=1.2, seed=2, torch_version="2.13.0")
+    changes, text = diff.diff(a, b)
+    (moved,) = changes
+    assert moved.what == "benchmark" and moved.meaning.endswith("the same release in both runs: the machine moved")
+    assert "Machine drift between the two runs" in text and "(torch, jax) moved by ×" in text
+
+
 def test_a_missing_results_directory_is_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "harness", "diff", str(tmp_path), str(tmp_path)], capture_output=True,
                           text=True, check=False)

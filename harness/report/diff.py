@@ -163,14 +163,19 @@ def checks(a: Path, b: Path) -> tuple[list[Change], dict[str, tuple[str, str]], 
     return changes, versions, coverage
 
 
-def benchmarks(a: Path, b: Path, alpha: float = ALPHA) -> list[Change]:
+def benchmarks(a: Path, b: Path, alpha: float = ALPHA,
+               same_release: Iterable[str] = ()) -> tuple[list[Change], float | None]:
     """Benchmarks whose time moved beyond their rounds' noise: Welch's t-test per matched benchmark (same case,
-    framework, mode, phase, dtype), significant below ``alpha`` / the number compared."""
+    framework, mode, phase, dtype), significant below ``alpha`` / the number compared. And the machine's drift
+    between the two runs: the median ratio B/A over the benchmarks of the frameworks whose release is the same in
+    both (``same_release``; ``None`` where there are none) — the rounds' noise is within a run, and two runs at
+    different times on a shared machine differ by more, so a move of that size is the machine's, not a release's."""
     from scipy.stats import ttest_ind_from_stats
 
+    same_release = set(same_release)
     runs_a, runs_b = bench.latest_runs(a), bench.latest_runs(b)
     if not runs_a or not runs_b:
-        return []
+        return [], None
     rows = []
     for runs, side in ((runs_a, "a"), (runs_b, "b")):
         for path in runs:
@@ -184,10 +189,12 @@ def benchmarks(a: Path, b: Path, alpha: float = ALPHA) -> list[Change]:
                              "median": stats["median"]})
     frame = pd.DataFrame(rows)
     if frame.empty:
-        return []
+        return [], None
     joined = frame[frame.side == "a"].set_index("key").join(frame[frame.side == "b"].set_index("key"),
                                                            suffixes=("_a", "_b"), how="inner")
     threshold = alpha / max(1, len(joined))
+    unchanged = [r.median_b / r.median_a for key, r in joined.iterrows() if key[1] in same_release]
+    drift = float(pd.Series(unchanged).median()) if unchanged else None
     out = []
     for key, r in joined.iterrows():
         if min(r.rounds_a, r.rounds_b) < 2:
@@ -196,20 +203,25 @@ def benchmarks(a: Path, b: Path, alpha: float = ALPHA) -> list[Change]:
                                  equal_var=False).pvalue
         if p < threshold:
             ratio = r.median_b / r.median_a
+            same = "; the same release in both runs: the machine moved" if key[1] in same_release else ""
             out.append(Change("benchmark", " ".join(str(k) for k in key), key[1], bench._time(r.median_a),
                               bench._time(r.median_b), f"{'slower' if ratio > 1 else 'faster'} ×{ratio:.2f} "
-                              f"(p = {p:.1g} < {threshold:.1g})", "", False))
-    return out
+                              f"(p = {p:.1g} < {threshold:.1g}){same}", "", False))
+    return out, drift
 
 
 def markdown(changes: list[Change], versions: dict[str, tuple[str, str]], a: Path, b: Path,
-             coverage: pd.DataFrame | None = None) -> str:
+             coverage: pd.DataFrame | None = None, drift: float | None = None) -> str:
     lines = ["# What changed between two runs", "",
              f"A: `{a}` — B: `{b}`.", "", "| framework | A | B |", "|---|---|---|",
              *[f"| {fw} | {va} | {vb} |" for fw, (va, vb) in versions.items()], ""]
     verdicts = sum(c.verdict_changed for c in changes)
     lines += [(f"{len(changes)} changes, {verdicts} of them verdicts. Benchmarks: a move is listed where Welch's t-test "
               f"over the stored rounds is significant at {ALPHA:g} after a Bonferroni correction."), ""]
+    if drift is not None:
+        same = ", ".join(fw for fw, (va, vb) in versions.items() if va == vb)
+        lines += [(f"Machine drift between the two runs: the benchmarks of the frameworks whose release is the same in "
+                  f"both ({same}) moved by ×{drift:.2f} in median; a release's move within that is the machine's."), ""]
     if changes:
         frame = pd.DataFrame([asdict(c) for c in changes]).drop(columns="verdict_changed")
         frame["command"] = frame["command"].map(lambda c: f"`{c}`" if c else "")
@@ -226,14 +238,16 @@ def diff(a: Path, b: Path, out: Path | None = None) -> tuple[list[Change], str]:
     """The changes from run ``a`` to run ``b`` (result directories), as records and Markdown; written as
     ``diff.json`` and ``diff.md`` under ``out`` when given."""
     changes, versions, coverage = checks(a, b)
-    changes += benchmarks(a, b)
-    text = markdown(changes, versions, a, b, coverage)
+    moved, drift = benchmarks(a, b, same_release=[fw for fw, (va, vb) in versions.items() if va == vb != "—"])
+    changes += moved
+    text = markdown(changes, versions, a, b, coverage, drift)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "diff.md").write_text(text)
         (out / "diff.json").write_text(json.dumps({"schema": "gradparity-diff/1", "a": str(a), "b": str(b),
                                                    "versions": versions, "changes": [asdict(c) for c in changes],
-                                                   "not_compared": coverage.to_dict("records")},
+                                                   "not_compared": coverage.to_dict("records"),
+                                                   "machine_drift": drift},
                                                   indent=1) + "\n")
     return changes, text
 
