@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.records import from_dict
-from harness.report import correctness, kinds
+from harness.report import correctness, kinds, measured
 
 RUN = {"args": [], "seed": 0, "device": "cpu", "dtypes": ["float32", "float64"], "frameworks": ["torch", "jax"],
        "wall_seconds": 1.5}
@@ -101,7 +101,7 @@ def test_semantics_page_shows_summary_sections_and_training():
     assert "**1 behaviours × 3 frameworks**: 1 as stated, 1 changed, 1 n/a" in md
     summary_row = next(line for line in md.splitlines() if line.startswith("| unconnected/default"))
     assert [c.strip() for c in summary_row.strip("|").split("|")] == [
-        "unconnected/default", "✓ none", "✗ value [0.] float64", "n/a", "✓"]
+        "unconnected/default", "✓ none", "✗ value [0.] float64", "n/a", "✓", "—"]  # measured in: not attached
     assert "> ✗ torch: kind 'value', expected 'error:RuntimeError'" in md
     assert "- **d-line**: a line" in md and "2.50e-16" in md and "4.90e-10" in md
 
@@ -120,4 +120,5 @@ def test_every_committed_results_file_rebuilds_its_records_and_rerenders(module,
     copy.write_text(committed.read_text())
     proc = subprocess.run([sys.executable, "-m", "harness", "report", str(copy)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert copy.with_suffix(".md").read_text() == module.render(data)
+    # what a directory renders is its JSON with the releases each fact was measured in (none beside the copy)
+    assert copy.with_suffix(".md").read_text() == module.render(measured.attach(data, tmp_path, module.NAME))
