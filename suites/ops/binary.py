@@ -52,7 +52,8 @@ OPS = [
                         jax={"x": [0.0, np.nan, 12.0], "y": [0.0, 0.0, np.nan]})]),
     binary("atan2", away_from(0.0), away_from(0.0), hard=([1e-6, -1e-6], [-1.0, -1.0]),
            ties=([0.0], [0.0]), divergences=[
-               divergence((TORCH,), "atan2(0, 0): torch answers 0, TF and JAX NaN", convention=True)]),
+               divergence((TORCH,), "atan2(0, 0): torch answers 0, TF and JAX NaN", convention=True)],
+           found=low_precision.ATAN2),
     binary("maximum", APART_X, APART_Y, ties=([0.5, -1.0], [0.5, -1.0]), order=1, divergences=TIE_TO_X),
     binary("minimum", APART_X, APART_Y, ties=([0.5, -1.0], [0.5, -1.0]), order=1, divergences=TIE_TO_X),
     binary("hypot", away_from(0.0), away_from(0.0), hard=([1e20, -2e20], [1e20, 1e20]), ties=([0.0], [0.0]),
