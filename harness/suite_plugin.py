@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from harness import frameworks, regimes, reproduce
+from harness import frameworks, regimes, reproduce, xdist_groups
 from harness.expectations import DTYPES
 from harness.frameworks.base import NotAvailable
 from harness.records import to_dict
@@ -138,6 +138,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # before the run, not after it: a run that cannot be written is lost work
         writable_dir(config.getoption("--results-dir"))
     config.pluginmanager.register(RecordCollector(config), "gradparity-records")
+    if not config.pluginmanager.is_registered(xdist_groups):
+        config.pluginmanager.register(xdist_groups, "gradparity-xdist-groups")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
