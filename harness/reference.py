@@ -112,13 +112,16 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
         reach[r] = max(float(np.max(np.abs(d[n]))) for n in names)
     rows = [r for r in range(k) if moved[r]]
     batched = getattr(fun, "stacked", None) is not None
+    # only a direction's nonzero entries move (a sampled coordinate moves one of 100,000): found once, not per rung
+    sparse = [{n: (np.flatnonzero(d[n]), np.ravel(d[n])[np.flatnonzero(d[n])]) for n in names}
+              for d, names in zip(directions, moved)] if batched else []
 
     def run(chosen: list[int], h0: np.ndarray) -> Estimate:
         def at(h: np.ndarray, live: np.ndarray):
             todo = [i for i in range(len(chosen)) if live[i]]
             with np.errstate(all="ignore"):
                 if batched:
-                    values = _rung_batch(fun, x, [(directions[chosen[i]], moved[chosen[i]], h[i]) for i in todo])
+                    values = _rung_batch(fun, x, [(sparse[chosen[i]], h[i]) for i in todo])
                 else:
                     points = []
                     for i in todo:
@@ -160,23 +163,23 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
     return Estimate(value, error, left=left, right=right, jump=jump)
 
 
-def _rung_batch(fun: VectorFn, x: Point, moves: list[tuple[Point, list[str], float]]) -> np.ndarray:
+def _rung_batch(fun: VectorFn, x: Point, moves: list[tuple[dict[str, tuple[np.ndarray, np.ndarray]], float]]) -> np.ndarray:
     """One rung in one batched call: the center first (so that every value of the rung comes from the same kernels:
-    a batched reduction may round differently from the function called alone), then ``x ± h·d`` for each move."""
+    a batched reduction may round differently from the function called alone), then ``x ± h·d`` for each move, a
+    move being a direction's nonzero entries (name -> flat indices and values) and its step."""
     b = 1 + 2 * len(moves)
-    batch = {n: np.empty((b,) + np.shape(v)) for n, v in x.items()}
+    batch = {}
     for n, v in x.items():
-        batch[n][0] = v
-    for r, (d, names, h) in enumerate(moves):
-        for n, rows in batch.items():
-            plus, minus = rows[1 + 2 * r], rows[2 + 2 * r]
-            plus[...] = minus[...] = x[n]
-            if n in names:
-                # only the direction's nonzero entries move (a sampled coordinate moves one of 100,000)
-                at = np.flatnonzero(d[n])
-                step = h * d[n].flat[at]
-                plus.flat[at] += step
-                minus.flat[at] -= step
+        flat = np.array(np.broadcast_to(np.ravel(v), (b, np.size(v))), np.float64)
+        parts = [(r, *move[n]) for r, (move, _) in enumerate(moves) if n in move]
+        if parts:
+            rows = np.concatenate([np.full(at.size, r) for r, at, _ in parts])
+            cols = np.concatenate([at for _, at, _ in parts])
+            steps = np.concatenate([moves[r][1] * values for r, _, values in parts])
+            # each (row, entry) once per move, so these fancy-indexed updates add every step exactly once
+            flat[1 + 2 * rows, cols] += steps
+            flat[2 + 2 * rows, cols] -= steps
+        batch[n] = flat.reshape((b,) + np.shape(v))
     return np.asarray(fun.stacked(batch), np.float64)
 
 
