@@ -74,7 +74,7 @@ def _arithmetic(checked: dict, phase: str, framework: str, dtype: str, device: s
 
 
 @over(measurements, args=("bench_case", "framework", "mode", "phase"), ids=lambda m: "-".join(
-    (m[0].id, *m[1:])))
+    (m[0].id, *m[1:])), group=lambda m: f"bench/{m[0].id}")  # one worker verifies a workload once for all its items
 def test_workload(bench_case, framework, mode, phase, device, benchmark, request):
     config = request.config
     adapter = load_adapter(framework, device)
