@@ -113,8 +113,7 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
     rows = [r for r in range(k) if moved[r]]
     batched = getattr(fun, "stacked", None) is not None
     # only a direction's nonzero entries move (a sampled coordinate moves one of 100,000): found once, not per rung
-    sparse = [{n: (np.flatnonzero(d[n]), np.ravel(d[n])[np.flatnonzero(d[n])]) for n in names}
-              for d, names in zip(directions, moved)] if batched else []
+    sparse = [{n: _nonzero(d[n]) for n in names} for d, names in zip(directions, moved)] if batched else []
 
     def run(chosen: list[int], h0: np.ndarray) -> Estimate:
         def at(h: np.ndarray, live: np.ndarray):
@@ -171,16 +170,22 @@ def _rung_batch(fun: VectorFn, x: Point, moves: list[tuple[dict[str, tuple[np.nd
     batch = {}
     for n, v in x.items():
         flat = np.array(np.broadcast_to(np.ravel(v), (b, np.size(v))), np.float64)
-        parts = [(r, *move[n]) for r, (move, _) in enumerate(moves) if n in move]
+        parts = [(r, *move[n], h) for r, (move, h) in enumerate(moves) if n in move]
         if parts:
-            rows = np.concatenate([np.full(at.size, r) for r, at, _ in parts])
-            cols = np.concatenate([at for _, at, _ in parts])
-            steps = np.concatenate([moves[r][1] * values for r, _, values in parts])
+            rows = np.concatenate([np.full(at.size, r) for r, at, _, _ in parts])
+            cols = np.concatenate([at for _, at, _, _ in parts])
+            steps = np.concatenate([h * values for _, _, values, h in parts])
             # each (row, entry) once per move, so these fancy-indexed updates add every step exactly once
             flat[1 + 2 * rows, cols] += steps
             flat[2 + 2 * rows, cols] -= steps
         batch[n] = flat.reshape((b,) + np.shape(v))
     return np.asarray(fun.stacked(batch), np.float64)
+
+
+def _nonzero(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A direction's nonzero entries: their flat indices and values."""
+    at = np.flatnonzero(d)
+    return at, np.ravel(d)[at]
 
 
 def _put(a: np.ndarray, rows: list[int], values: np.ndarray) -> np.ndarray:
