@@ -98,22 +98,22 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
     out_shape = np.shape(center)
     if k == 0:
         return zero((0,) + out_shape)
-    moved = [[n for n in d if np.any(d[n])] for d in directions]
+    # only a direction's nonzero entries move (a sampled coordinate moves one of 100,000): found once, not per rung
+    sparse = [{n: at for n, at in ((n, _nonzero(d[n])) for n in d) if at[0].size} for d in directions]
+    moved = [list(nonzero) for nonzero in sparse]
     scale, reach, single = np.ones(k), np.ones(k), np.zeros(k, bool)
-    for r, (d, names) in enumerate(zip(directions, moved)):
-        if not names:
+    for r, nonzero in enumerate(sparse):
+        if not nonzero:
             continue
         # one moved coordinate (a gradient entry, a Jacobian column) gets a step of its own magnitude: log at
         # 1e-8 a first step of ~3e-10, 1e15 one of ~3e13, 0 one of FLOOR. A direction through many coordinates
         # (a random projection) starts at max(1, their largest) and shrinks from there where it must
-        magnitudes = np.concatenate([np.abs(x[n][d[n] != 0]).ravel() for n in names])
+        magnitudes = np.concatenate([np.abs(np.ravel(x[n])[at]) for n, (at, _) in nonzero.items()])
         single[r] = magnitudes.size == 1
         scale[r] = (float(magnitudes[0]) or FLOOR) if single[r] else max(1.0, float(np.max(magnitudes)))
-        reach[r] = max(float(np.max(np.abs(d[n]))) for n in names)
+        reach[r] = max(float(np.max(np.abs(values))) for _, values in nonzero.values())
     rows = [r for r in range(k) if moved[r]]
     batched = getattr(fun, "stacked", None) is not None
-    # only a direction's nonzero entries move (a sampled coordinate moves one of 100,000): found once, not per rung
-    sparse = [{n: _nonzero(d[n]) for n in names} for d, names in zip(directions, moved)] if batched else []
 
     def run(chosen: list[int], h0: np.ndarray) -> Estimate:
         def at(h: np.ndarray, live: np.ndarray):
@@ -172,9 +172,10 @@ def _rung_batch(fun: VectorFn, x: Point, moves: list[tuple[dict[str, tuple[np.nd
         flat = np.array(np.broadcast_to(np.ravel(v), (b, np.size(v))), np.float64)
         parts = [(r, *move[n], h) for r, (move, h) in enumerate(moves) if n in move]
         if parts:
-            rows = np.concatenate([np.full(at.size, r) for r, at, _, _ in parts])
-            cols = np.concatenate([at for _, at, _, _ in parts])
-            steps = np.concatenate([h * values for _, _, values, h in parts])
+            r, at, values, h = zip(*parts)
+            counts = [a.size for a in at]
+            rows, cols = np.repeat(r, counts), np.concatenate(at)
+            steps = np.concatenate(values) * np.repeat(h, counts)
             # each (row, entry) once per move, so these fancy-indexed updates add every step exactly once
             flat[1 + 2 * rows, cols] += steps
             flat[2 + 2 * rows, cols] -= steps
