@@ -86,6 +86,24 @@ def test_report_renders_a_fixed_record():
     assert "✗ undeclared" in text and "Disagreements found" in text and "abs** / kink" in text
 
 
+def test_a_convention_finding_reads_the_same_whichever_framework_was_recorded_first():
+    """The order of a record's answers is the order the workers finished in; the report must not depend on it."""
+    op = Op("abs", "unary", elementwise(kinks=[0.0]))
+    (kink,) = [c for c in op.checks() if not c.sample.smooth]
+    answers = {"torch": {"x": np.array([0.0])}, "tensorflow": {"x": np.array([0.0])}, "jax": {"x": np.array([1.0])}}
+
+    def rendered(order):
+        record = OpConvention.of(kink, "float32", "cpu", {fw: answers[fw] for fw in order},
+                                 [["torch", "tensorflow"], ["jax"]], [], "fail").to_dict()
+        data = {"conditions": {"date": "d", "cpu": "c", "cores_usable": 2, "python": "3.11", "commit": "abc",
+                               "packages": {}}, "run": {"device": "cpu", "dtypes": ["float32"], "seed": 0,
+                                                        "wall_seconds": 1}, "records": [record]}
+        return ops_report.render(data)
+    first = rendered(["jax", "torch", "tensorflow"])
+    assert "abs** / kink" in first
+    assert first == rendered(["tensorflow", "jax", "torch"])
+
+
 def test_every_swept_op_draws_its_samples_inside_the_domain_its_sweep_declares():
     """An op's domain is declared once where it is swept (``harness/exact.py``: edges, poles, kinks); its drawn
     samples must lie inside it and off its poles and kinks, whatever the seed, so the two cannot drift apart."""

@@ -231,9 +231,16 @@ def disagreements(checks: pd.DataFrame, par: pd.DataFrame, conv: pd.DataFrame, s
     for r in split.itertuples():
         why = "; ".join(d["why"] + (f" ({d['link']})" if d["link"] else "") for d in r.declared) or "undeclared"
         found.append((f"**{r.op}** / {r.sample} ({r.dtype}) at {r.inputs}: "
-                      + "; ".join(f"{fw} {a}" for fw, a in r.answers.items()) + f" — {why}.",
+                      + "; ".join(f"{fw} {r.answers[fw]}" for fw in _in_order(r.answers)) + f" — {why}.",
                       rerun("test_op_convention", r, framework=False)))
     return found
+
+
+def _in_order(frameworks) -> list[str]:
+    """Frameworks in the table's column order (others after them, by name), not in the order a run's workers
+    happened to record them: the same findings render the same text."""
+    known = list(FRAMEWORKS)
+    return sorted(frameworks, key=lambda fw: (known.index(fw), "") if fw in known else (len(known), fw))
 
 
 def _unavailable(checks: pd.DataFrame) -> list[str]:
