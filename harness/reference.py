@@ -99,8 +99,7 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
     if k == 0:
         return zero((0,) + out_shape)
     # only a direction's nonzero entries move (a sampled coordinate moves one of 100,000): found once, not per rung
-    sparse = [{n: at for n, at in ((n, _nonzero(d[n])) for n in d) if at[0].size} for d in directions]
-    moved = [list(nonzero) for nonzero in sparse]
+    sparse = [_moves(d) for d in directions]
     scale, reach, single = np.ones(k), np.ones(k), np.zeros(k, bool)
     for r, nonzero in enumerate(sparse):
         if not nonzero:
@@ -112,7 +111,7 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
         single[r] = magnitudes.size == 1
         scale[r] = (float(magnitudes[0]) or FLOOR) if single[r] else max(1.0, float(np.max(magnitudes)))
         reach[r] = max(float(np.max(np.abs(values))) for _, values in nonzero.values())
-    rows = [r for r in range(k) if moved[r]]
+    rows = [r for r in range(k) if sparse[r]]
     batched = getattr(fun, "stacked", None) is not None
 
     def run(chosen: list[int], h0: np.ndarray) -> Estimate:
@@ -124,7 +123,7 @@ def directionals(fun: VectorFn, x: Point, directions: Sequence[Point], *, step: 
                 else:
                     points = []
                     for i in todo:
-                        d, names = directions[chosen[i]], moved[chosen[i]]
+                        d, names = directions[chosen[i]], list(sparse[chosen[i]])
                         points += [{**x, **{n: x[n] + h[i] * d[n] for n in names}},
                                    {**x, **{n: x[n] - h[i] * d[n] for n in names}}]
                     values = evaluate(fun, points)
@@ -183,10 +182,14 @@ def _rung_batch(fun: VectorFn, x: Point, moves: list[tuple[dict[str, tuple[np.nd
     return np.asarray(fun.stacked(batch), np.float64)
 
 
-def _nonzero(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A direction's nonzero entries: their flat indices and values."""
-    at = np.flatnonzero(d)
-    return at, np.ravel(d)[at]
+def _moves(d: Point) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The inputs a direction moves: name -> the flat indices and values of its nonzero entries."""
+    found = {}
+    for n, v in d.items():
+        at = np.flatnonzero(v)
+        if at.size:
+            found[n] = at, np.ravel(v)[at]
+    return found
 
 
 def _put(a: np.ndarray, rows: list[int], values: np.ndarray) -> np.ndarray:

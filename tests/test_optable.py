@@ -68,6 +68,13 @@ def test_a_planted_error_in_an_op_is_caught_against_the_reference():
     assert judge.judge({"x": true * 1.01}, {"x": ref}, for_dtype("float32")).verdict == judge.WRONG
 
 
+def run_of(records: list[dict]) -> dict:
+    """``records`` as a loaded ops.json of a float32 run on a fixed machine."""
+    return {"conditions": {"date": "d", "cpu": "c", "cores_usable": 2, "python": "3.11", "commit": "abc",
+                           "packages": {}}, "run": {"device": "cpu", "dtypes": ["float32"], "seed": 0, "wall_seconds": 1},
+            "records": records}
+
+
 def test_report_renders_a_fixed_record():
     op = Op("abs", "unary", elementwise(kinks=[0.0]))
     (kink,) = [c for c in op.checks() if not c.sample.smooth]
@@ -78,10 +85,7 @@ def test_report_renders_a_fixed_record():
         OpConvention.of(kink, "float32", "cpu", {"torch": {"x": np.array([0.0])}, "jax": {"x": np.array([1.0])}},
                         [["torch"], ["jax"]], [], "fail").to_dict(),
     ]
-    data = {"conditions": {"date": "d", "cpu": "c", "cores_usable": 2, "python": "3.11", "commit": "abc",
-                           "packages": {}}, "run": {"device": "cpu", "dtypes": ["float32"], "seed": 0, "wall_seconds": 1},
-            "records": records}
-    text = ops_report.render(data)
+    text = ops_report.render(run_of(records))
     assert "✓ 1e-07" in text  # the reverse-mode cell: pass, worst relative error
     assert "✗ undeclared" in text and "Disagreements found" in text and "abs** / kink" in text
 
@@ -95,10 +99,7 @@ def test_a_convention_finding_reads_the_same_whichever_framework_was_recorded_fi
     def rendered(order):
         record = OpConvention.of(kink, "float32", "cpu", {fw: answers[fw] for fw in order},
                                  [["torch", "tensorflow"], ["jax"]], [], "fail").to_dict()
-        data = {"conditions": {"date": "d", "cpu": "c", "cores_usable": 2, "python": "3.11", "commit": "abc",
-                               "packages": {}}, "run": {"device": "cpu", "dtypes": ["float32"], "seed": 0,
-                                                        "wall_seconds": 1}, "records": [record]}
-        return ops_report.render(data)
+        return ops_report.render(run_of([record]))
     first = rendered(["jax", "torch", "tensorflow"])
     assert "abs** / kink" in first
     assert first == rendered(["tensorflow", "jax", "torch"])
