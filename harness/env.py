@@ -28,6 +28,19 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux's /proc/cpuinfo names them (``avx512f``, ``avx512_fp16``, ...); empty where
+    there is no such file (then nothing can be said of the CPU's instructions)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
 def peak_rss_bytes() -> int | None:
     """This process's peak resident size: Linux's VmHWM, which starts afresh at exec.
 

@@ -2,10 +2,13 @@
 normalisation, embedding lookup, attention, a fixed-mask dropout; hard logits that overflow
 ``exp`` in float32, and pooling windows with tied maxima."""
 
+import os
+import platform
+
 import numpy as np
 import scipy.special as sp
 
-from harness import numpy_ops
+from harness import env, numpy_ops
 from harness.cases import const, source
 from harness.domains import bernoulli, probabilities, uniform
 from harness.expectations import divergence
@@ -23,9 +26,36 @@ TIED_POOL = np.array([[1.0, 5.0, 0.0, 2.0], [5.0, 2.0, 1.0, 3.0],
                       [0.0, 1.0, 4.0, 4.0], [2.0, 3.0, 1.0, 0.0]])[None, :, :, None]
 
 
-DILATED_FLOAT64 = divergence((TF,), "TF's CPU Conv2DBackpropInput kernel rejects dilation > 1 in float64 "
-                             "(float32 works)", wrong=True, samples=("dilation-2",), dtypes=("float64",),
-                             modes=("rev",))
+
+
+def tf_convolves_without_onednn() -> tuple[str, ...]:
+    """The dtypes in which TF's CPU convolutions run on TF's own kernels here, not on oneDNN's.
+
+    TF hands a convolution to oneDNN only on x86 with ``TF_ENABLE_ONEDNN_OPTS`` on (its default there), and only in a
+    dtype oneDNN takes on this CPU (TF's ``IsDataTypeSupportedByOneDNNOnThisCPU``): float32 always, bfloat16 with
+    AVX-512F or AVX-NE-CONVERT, float16 with AVX512-BW and AVX512-FP16 or AMX-FP16, or with AVX-NE-CONVERT; never
+    float64. So the answer depends on the machine: float64 and float16 on an AMD EPYC with AVX-512 but no
+    AVX512-FP16, float64 alone on the reference's Intel Xeon, every dtype with ``TF_ENABLE_ONEDNN_OPTS=0``."""
+    everything = ("float32", "float64", "float16", "bfloat16")
+    if (platform.machine().lower() not in ("x86_64", "amd64")
+            or os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in ("0", "false")):
+        return everything
+    flags = env.cpu_flags()
+    onednn = {"float32",
+              *(["bfloat16"] if flags & {"avx512f", "avx_ne_convert"} else []),
+              *(["float16"] if ("avx512bw" in flags and flags & {"avx512_fp16", "amx_fp16"})
+                or "avx_ne_convert" in flags else [])}
+    return tuple(d for d in everything if d not in onednn)
+
+
+# measured 2026-12-05: the error in eager and tf.function; XLA's own convolution (jit_compile) takes dilation in
+# every dtype
+DILATED = divergence((TF,), "TF's own CPU Conv2DBackpropInput kernel rejects dilation > 1 (InvalidArgumentError: "
+                     "'Current CPU implementations do not yet support dilation rates larger than 1'); only oneDNN's "
+                     "takes it, and TF uses oneDNN only on x86, with TF_ENABLE_ONEDNN_OPTS on, in a dtype oneDNN "
+                     "runs on this CPU (float32 always, bfloat16 with AVX-512, float16 with AVX512-FP16, never "
+                     "float64). Fix: jit_compile=True, or float32", wrong=True, samples=("dilation-2",),
+                     dtypes=tf_convolves_without_onednn(), modes=("rev",), regimes=("eager", "compiled"))
 _MOMENTS_WHY = ("tf.nn.moments computes the variance around stop_gradient(mean): first derivatives are right "
                 "(d var / d mean = 0 at the mean) but second derivatives are not")
 # in float16/bfloat16 the wrong second derivative can fall inside the dtype's second-order tolerance at a draw
@@ -78,8 +108,8 @@ OPS = [
     nn("sigmoid_cross_entropy", sample("logits", logits=source((M, S), uniform(-5, 5)), labels=const((M, S), uniform(0, 1))),
        sample("large", logits=source(given([[-90.0, -30.0, 30.0, 90.0]])), labels=const(given([[0.25, 1.0, 0.0, 0.5]])), second_order=False),
         ref=numpy_ops.sigmoid_xent),
-    nn("conv1d", *conv_samples(1), divergences=[DILATED_FLOAT64], ref=numpy_ops.conv),
-    nn("conv2d", *conv_samples(2), divergences=[DILATED_FLOAT64], ref=numpy_ops.conv),
+    nn("conv1d", *conv_samples(1), divergences=[DILATED], ref=numpy_ops.conv),
+    nn("conv2d", *conv_samples(2), divergences=[DILATED], ref=numpy_ops.conv),
     nn("max_pool2d", sample("window-2", x=source((B, 4, 4, 2)), kwargs={"window": 2, "stride": 2}),
        sample("overlapping", x=source(given(DISTINCT[:50].reshape(B, 5, 5, 1))), kwargs={"window": 3, "stride": 1}),
        sample("ties", x=source(given(TIED_POOL)), kwargs={"window": 2, "stride": 2}, smooth=False), order=1,
