@@ -28,13 +28,19 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+#: the vector instructions that decide which kernels a framework picks (oneDNN's dtypes, Eigen's and XLA's code paths),
+#: and so some verdicts: stated with every run's conditions
+VECTOR_FEATURES = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+                   "amx_bf16", "amx_fp16", "avx_ne_convert", "asimd", "sve")
+
+
 def cpu_flags() -> frozenset[str]:
-    """The CPU's feature flags as Linux's /proc/cpuinfo names them (``avx512f``, ``avx512_fp16``, ...); empty where
-    there is no such file (then nothing can be said of the CPU's instructions)."""
+    """The CPU's feature flags as Linux's /proc/cpuinfo names them (``avx512f``, ``avx512_fp16``, ...; an Arm CPU's
+    ``Features``); empty where there is no such file (then nothing can be said of the CPU's instructions)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags"):
+                if line.startswith(("flags", "Features")):
                     return frozenset(line.split(":", 1)[1].split())
     except OSError:
         pass
@@ -83,6 +89,7 @@ def conditions() -> dict[str, object]:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": platform.node(),
         "cpu": cpu_model(),
+        "cpu_features": [f for f in VECTOR_FEATURES if f in cpu_flags()],
         "cores_usable": affinity,
         "os": platform.platform(),
         "python": platform.python_version(),

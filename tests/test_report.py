@@ -48,6 +48,13 @@ def test_markdown_shows_cells_conditions_and_failures():
     assert "- parity `scalar/exp-float64` (eager): jax~torch differ by 0.25" in md
 
 
+def test_the_cpus_vector_instructions_are_stated_where_the_run_recorded_them():
+    # some verdicts depend on them (TF hands float16 to oneDNN only with AVX512-FP16): a report says which it ran on
+    data = {"schema": correctness.SCHEMA, "conditions": {**CONDITIONS, "cpu_features": ["avx2", "avx512f"]},
+            "run": RUN, "records": RECORDS}
+    assert "Test CPU (avx2 avx512f), 2 cores" in correctness.render(data)
+
+
 def test_write_then_load_round_trips(tmp_path):
     paths = kinds.write(correctness, RECORDS, RUN, tmp_path)
     assert [p.name for p in paths] == ["correctness.json", "correctness.md"]

@@ -169,7 +169,8 @@ def merge(log_path: Path) -> Path:
     data = {
         "machine_info": {"node": platform.node(), "processor": platform.processor(), "machine": platform.machine(),
                          "python_version": platform.python_version(), "system": platform.system(),
-                         "release": platform.release(), "cpu": {"brand_raw": conditions["cpu"]},
+                         "release": platform.release(), "cpu": {"brand_raw": conditions["cpu"],
+                                                            "flags": conditions["cpu_features"]},
                          "cores_usable": conditions["cores_usable"], "packages": conditions["packages"]},
         "commit_info": {"id": conditions["commit"]},
         "datetime": conditions["date"],

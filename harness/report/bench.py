@@ -38,6 +38,7 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[dict]]:
             raise ResultsFileError(f"{path}: not a pytest-benchmark run file; pass results/bench/<machine>/<stamp>.json")
         info = data["machine_info"]
         machines.append({"file": str(path), "node": info.get("node", "?"), "cpu": info.get("cpu", {}).get("brand_raw", "?"),
+                         "features": info.get("cpu", {}).get("flags", []),
                          "cores": info.get("cores_usable", "?"), "packages": info.get("packages", {}),
                          "date": data.get("datetime", ""), "commit": data.get("commit_info", {}).get("id", "")})
         for bench in data["benchmarks"]:
@@ -198,8 +199,9 @@ def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
     for m in machines:
         packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items()
                              if k in (*registry.PACKAGES, "numpy"))
-        lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}, {m['cores']} usable cores; {packages}; "
-                     f"commit {m['commit']}; {m['date']}")
+        features = f" ({' '.join(m['features'])})" if m["features"] else ""
+        lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}{features}, {m['cores']} usable cores; "
+                     f"{packages}; commit {m['commit']}; {m['date']}")
     if not frame.empty and "process_peak_rss_bytes" in frame:
         peaks = frame.groupby(["machine", "framework"])["process_peak_rss_bytes"].max().dropna()
         if len(peaks):
