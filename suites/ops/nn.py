@@ -26,8 +26,6 @@ TIED_POOL = np.array([[1.0, 5.0, 0.0, 2.0], [5.0, 2.0, 1.0, 3.0],
                       [0.0, 1.0, 4.0, 4.0], [2.0, 3.0, 1.0, 0.0]])[None, :, :, None]
 
 
-
-
 def tf_convolves_without_onednn() -> tuple[str, ...]:
     """The dtypes in which TF's CPU convolutions run on TF's own kernels here, not on oneDNN's.
 
@@ -35,7 +33,9 @@ def tf_convolves_without_onednn() -> tuple[str, ...]:
     dtype oneDNN takes on this CPU (TF's ``IsDataTypeSupportedByOneDNNOnThisCPU``): float32 always, bfloat16 with
     AVX-512F or AVX-NE-CONVERT, float16 with AVX512-BW and AVX512-FP16 or AMX-FP16, or with AVX-NE-CONVERT; never
     float64. So the answer depends on the machine: float64 and float16 on an AMD EPYC with AVX-512 but no
-    AVX512-FP16, float64 alone on the reference's Intel Xeon, every dtype with ``TF_ENABLE_ONEDNN_OPTS=0``."""
+    AVX512-FP16, float64 alone on the reference's Intel Xeon, every dtype with ``TF_ENABLE_ONEDNN_OPTS=0`` (all three
+    measured). Off x86 (not measured: TF's Arm builds have a oneDNN path of their own) every dtype is taken to be on
+    TF's kernels; the declaration is strict, so a machine where the rule is wrong fails loudly either way."""
     everything = ("float32", "float64", "float16", "bfloat16")
     if (platform.machine().lower() not in ("x86_64", "amd64")
             or os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in ("0", "false")):
