@@ -20,9 +20,10 @@ def entry(case, framework, mode, phase, median, iqr=0.0, first=0.5):
                            "first_call_s": first}}
 
 
-def run_file(tmp_path, name, benchmarks):
+def run_file(tmp_path, name, benchmarks, cpu_flags=None):
     path = tmp_path / name
-    path.write_text(json.dumps({"machine_info": {"node": "box", "cpu": {"brand_raw": "Test CPU"}, "cores_usable": 2,
+    cpu = {"brand_raw": "Test CPU", **({"flags": cpu_flags} if cpu_flags else {})}
+    path.write_text(json.dumps({"machine_info": {"node": "box", "cpu": cpu, "cores_usable": 2,
                                                  "packages": {"torch": "2.13.0"}},
                                 "commit_info": {"id": "abc"}, "datetime": "2026-11-23", "benchmarks": benchmarks}))
     return path
@@ -60,6 +61,11 @@ def test_report_derives_backward_and_flags(tmp_path):
     written = bench.write([run_file(tmp_path, "r.json", BENCHMARKS)], tmp_path / "out")
     assert "data:image/png;base64," in written[2].read_text()
     assert written[1].read_text().startswith("machine,workload,case,framework")
+
+
+def test_the_bench_states_the_cpus_vector_instructions_where_recorded(tmp_path):
+    frame, machines = bench.load([run_file(tmp_path, "r.json", BENCHMARKS, cpu_flags=["avx2", "avx512f"])])
+    assert "box — Test CPU (avx2 avx512f), 2 usable cores" in bench.markdown(frame, machines)
 
 
 def test_compare_marks_and_threshold():

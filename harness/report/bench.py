@@ -199,9 +199,8 @@ def conditions(frame: pd.DataFrame, machines: list[dict]) -> list[str]:
     for m in machines:
         packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items()
                              if k in (*registry.PACKAGES, "numpy"))
-        features = f" ({' '.join(m['features'])})" if m["features"] else ""
-        lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}{features}, {m['cores']} usable cores; "
-                     f"{packages}; commit {m['commit']}; {m['date']}")
+        lines.append(f"- `{Path(m['file']).name}`: {m['node']} — {m['cpu']}{store.cpu_features_text(m['features'])}, "
+                     f"{m['cores']} usable cores; {packages}; commit {m['commit']}; {m['date']}")
     if not frame.empty and "process_peak_rss_bytes" in frame:
         peaks = frame.groupby(["machine", "framework"])["process_peak_rss_bytes"].max().dropna()
         if len(peaks):

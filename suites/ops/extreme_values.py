@@ -38,7 +38,7 @@ def subnormal(frameworks: tuple[str, ...], dtype: str, why: str = "") -> Expecta
 
 WHY_ERFINV = ("TF's erfinv is +inf one ULP below 1 (1 - 2^-24 in float32, 1 - 2^-53 in float64), so its gradient "
               "sqrt(π)/2·exp(erfinv(x)²) is +inf where the exact 2.1e6 / 7.6e14 is finite")
-WHY_ATAN = "TF's float32 gradient 1/(1 + x²) loses up to 3600 ULPs where 1 + x² nears float32's largest value (|x| ≈ 1e17 to 1e19) and its reciprocal the smallest normal (new in TF 2.21: 2.20 passes there, within the sweep's 64 ULPs; measured with tox -e previous); where it starts depends on the CPU: at the sweep's |x| = 1.5e17 on the reference's Intel Xeon, already at 8.6e16 (179 ULPs) on an AMD EPYC with AVX-512 (measured 2026-12-05)"
+WHY_ATAN = "TF's float32 gradient 1/(1 + x²) loses up to 3600 ULPs where 1 + x² nears float32's largest value (|x| ≈ 1e17 to 1e19) and its reciprocal the smallest normal (new in TF 2.21: 2.20 passes there, within the sweep's 64 ULPs; measured with tox -e previous); where it starts depends on the CPU: at the sweep's |x| = 1.5e17 on the reference's Intel Xeon (its 2026-11-25 run), already at 8.6e16 (179 ULPs) on an AMD EPYC with AVX-512 (measured 2026-12-05)"
 WHY_TANH = "d tanh = 1 - tanh(x)² cancels in the tails: 0 once tanh(x) rounds to ±1 (|x| > 9 in float32, 19 in float64) although 4 / (e^x + e^-x)² is a normal number to |x| = 44 / 355; before that it costs up to 1e7 ULPs (x = 4.5 in float32)"
 WHY_ASINH_TENSORFLOW = "TF's gradient 1/sqrt(x² + 1) survives huge |x| but loses 67 to 933 ULPs there"
 WHY_ASINH = "1/sqrt(x² + 1) with x² overflowing: 0 for |x| > 1.8e19 (float32) / 1.3e154 (float64) where the exact 1/|x| is a normal number"

@@ -41,10 +41,11 @@ def tf_convolves_without_onednn() -> tuple[str, ...]:
             or os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in ("0", "false")):
         return everything
     flags = env.cpu_flags()
-    onednn = {"float32",
-              *(["bfloat16"] if flags & {"avx512f", "avx_ne_convert"} else []),
-              *(["float16"] if ("avx512bw" in flags and flags & {"avx512_fp16", "amx_fp16"})
-                or "avx_ne_convert" in flags else [])}
+    onednn = {"float32"}
+    if flags & {"avx512f", "avx_ne_convert"}:
+        onednn.add("bfloat16")
+    if ("avx512bw" in flags and flags & {"avx512_fp16", "amx_fp16"}) or "avx_ne_convert" in flags:
+        onednn.add("float16")
     return tuple(d for d in everything if d not in onednn)
 
 
