@@ -11,6 +11,7 @@ meet a project's own. Options:
   --grad-seed N           seed of every drawn input, cotangent and tangent
   --regimes default|all|eager,compiled,xla   regimes to run (see harness.regimes)
   --results-dir DIR       where results/*.json and .md are written (checked before the run starts)
+  --compile-cache DIR|off where JAX's compiled programs are kept between runs (harness.compile_cache)
 
 A test module says what it runs over with :func:`over` (as OpInfo's ``@ops`` does)::
 
@@ -32,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from harness import frameworks, regimes, reproduce, xdist_groups
+from harness import compile_cache, frameworks, regimes, reproduce, xdist_groups
 from harness.expectations import DTYPES
 from harness.frameworks.base import NotAvailable
 from harness.records import to_dict
@@ -82,6 +83,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="default (every case in every regime, the op sweep eager with forward mode and second order "
                          "on a subset), all, or a comma list of eager, compiled, xla")
     group.addoption("--results-dir", default="results", help="where results/*.json and .md are written")
+    group.addoption("--compile-cache", default=None,
+                    help="where JAX's compiled programs are kept between runs, keyed by JAX release and CPU (default "
+                         "$GRADPARITY_COMPILE_CACHE or ~/.cache/gradparity; a set JAX_COMPILATION_CACHE_DIR is kept); "
+                         "off: compile every program anew")
     bench = parser.getgroup("gradparity-bench")
     bench.addoption("--bench-profile", default="quick", choices=("quick", "full"), help="workload sizes to time")
     bench.addoption("--bench-workloads", default="", help="comma-separated workloads (default: all)")
@@ -134,6 +139,8 @@ def pytest_configure(config: pytest.Config) -> None:
     threads = config.getoption("--threads")
     if threads is not None:
         limit_threads(threads)
+    # before any framework loads (JAX reads it at import), and inherited by the xdist workers and subprocesses
+    compile_cache.use(config.getoption("--compile-cache"))
     if not hasattr(config, "workerinput") and not config.option.collectonly:
         # before the run, not after it: a run that cannot be written is lost work
         writable_dir(config.getoption("--results-dir"))

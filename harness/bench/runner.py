@@ -30,7 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from harness import env, frameworks
+from harness import compile_cache, env, frameworks
 from harness.bench import log, verify, worker
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
@@ -38,6 +38,9 @@ from harness.bench.workloads import WORKLOADS
 #: the benchmark module: part of the package, so an installed gradparity can run it from anywhere
 SUITE = Path(worker.__file__)
 #: pytest-benchmark settings of a run: warm-up on, at least 5 rounds, up to 0.1 s of timing each (0.25 s took 4 min 58 s here with no less noise)
+#: the timing processes' environment: no start-up banners, and JAX as it comes (no persistent cache, which the test
+#: run turns on: harness.compile_cache), so its first call's time includes compiling
+WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_COMPILATION_CACHE": "false"}
 BENCHMARK_ARGS = ["--benchmark-enable", "--benchmark-only", "--benchmark-warmup=on",
                   "--benchmark-min-rounds=5", "--benchmark-max-time=0.1"]
 
@@ -136,10 +139,10 @@ def _measure(profile: str, names: list[str], framework_names: list[str], modes: 
                        "-p", "no:cacheprovider", "--framework", name, "--device", device, "--threads", str(threads),
                        "--bench-profile", profile, "--bench-workloads", ",".join(names), "--bench-modes",
                        ",".join(modes), "--bench-dtype", dtype, "--bench-log", str(log_path), "--bench-resume",
-                       "--bench-verified", str(verify_path), *BENCHMARK_ARGS]
+                       "--bench-verified", str(verify_path), "--compile-cache", compile_cache.OFF, *BENCHMARK_ARGS]
             output = log_path.with_name(f"{log_path.stem}-{name}.log").open("w")
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                                       env={**os.environ, **WORKER_ENV})
             workers.append(process)
             while process.poll() is None:
                 time.sleep(1.0)
@@ -153,7 +156,7 @@ def _measure(profile: str, names: list[str], framework_names: list[str], modes: 
                 command = [sys.executable, "-m", "harness.bench.checker_speed", "--framework", name,
                            "--threads", str(threads), "--log", str(log_path)]
                 process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
-                                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                                           env={**os.environ, **WORKER_ENV})
                 workers.append(process)
                 process.wait()
                 bar.update(task, total=1, completed=1)
