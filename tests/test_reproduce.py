@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import html
+import json
 import re
 import subprocess
 import sys
@@ -41,10 +42,26 @@ def test_the_command_names_every_option_the_item_needs():
     assert match and match["options"].strip().startswith("--regimes compiled")
 
 
-def collect(targets: list[str], options: str) -> subprocess.CompletedProcess:
-    """``pytest --collect-only -q`` of ``targets`` with ``options``, from the project's root."""
-    return subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *targets,
-                           *options.split()], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+#: ``pytest --collect-only -q`` of each (targets, options) read from stdin, in turn, in one Python: 24 sets of options
+#: cost 24 interpreter and framework start-ups (27 s of the default run) when each had its own process
+COLLECTOR = """
+import json, sys
+import pytest
+for index, (targets, options) in enumerate(json.load(sys.stdin)):
+    print(f"\\n@@ start {index}", flush=True)
+    code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *targets, *options])
+    print(f"\\n@@ exit {index} {int(code)}", flush=True)
+"""
+
+
+def collect(requests: list[tuple[list[str], str]]) -> list[tuple[int, str]]:
+    """(exit status, output) of ``pytest --collect-only -q`` for each (targets, options), from the project's root."""
+    proc = subprocess.run([sys.executable, "-c", COLLECTOR], input=json.dumps([(t, o.split()) for t, o in requests]),
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    found = re.findall(r"^@@ start (\d+)\n(.*?)^@@ exit \1 (\d+)$", proc.stdout, re.S | re.M)
+    assert [int(i) for i, _, _ in found] == list(range(len(requests))), proc.stdout[-2000:]
+    return [(int(code), output) for _, output, code in found]
 
 
 def test_every_printed_command_selects_exactly_its_item():
@@ -54,13 +71,15 @@ def test_every_printed_command_selects_exactly_its_item():
     by_options = collections.defaultdict(list)
     for node, options in commands:
         by_options[options].append(node)
+    results = dict(zip(by_options, collect([(nodes, options) for options, nodes in by_options.items()])))
+    # one id that names nothing makes pytest collect none: look each up in its file
+    retry = {options: sorted({node.split("::")[0] for node in by_options[options]})
+             for options, (code, _) in results.items() if code != 0}
+    for (options, files), (code, output) in zip(retry.items(), collect([(f, o) for o, f in retry.items()])):
+        assert code == 0, f"collecting {files} {options}: {output[-2000:]}"
+        results[options] = (code, output)
     unselected = []
     for options, nodes in by_options.items():
-        proc = collect(nodes, options)
-        if proc.returncode != 0:  # one id that names nothing makes pytest collect none: look each up in its file
-            files = sorted({node.split("::")[0] for node in nodes})
-            proc = collect(files, options)
-            assert proc.returncode == 0, f"collecting {files} {options}: {proc.stdout[-1000:]}{proc.stderr[-1000:]}"
-        collected = collections.Counter(line.strip() for line in proc.stdout.splitlines())
+        collected = collections.Counter(line.strip() for line in results[options][1].splitlines())
         unselected += [f"{node} {options}" for node in nodes if collected[node] != 1]
     assert not unselected, f"{len(unselected)} of {len(commands)} commands select nothing (or more): {unselected[:5]}"
