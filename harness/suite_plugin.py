@@ -268,9 +268,6 @@ class RecordCollector:
         last = len(self.order)
         return [record for _, record in sorted(self.kept, key=lambda kept: self.order.get(kept[0], last))]
 
-    # first, before pytest-xdist waits for its workers to exit (seconds, as each frees its frameworks): every record
-    # has arrived by then, so the writing overlaps their exit
-    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.config
         records = self.records

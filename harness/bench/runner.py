@@ -37,10 +37,10 @@ from harness.bench.workloads import WORKLOADS
 
 #: the benchmark module: part of the package, so an installed gradparity can run it from anywhere
 SUITE = Path(worker.__file__)
-#: pytest-benchmark settings of a run: warm-up on, at least 5 rounds, up to 0.1 s of timing each (0.25 s took 4 min 58 s here with no less noise)
 #: the timing processes' environment: no start-up banners, and JAX as it comes (no persistent cache, which the test
 #: run turns on: harness.compile_cache), so its first call's time includes compiling
 WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "JAX_ENABLE_COMPILATION_CACHE": "false"}
+#: pytest-benchmark settings of a run: warm-up on, at least 5 rounds, up to 0.1 s of timing each (0.25 s took 4 min 58 s here with no less noise)
 BENCHMARK_ARGS = ["--benchmark-enable", "--benchmark-only", "--benchmark-warmup=on",
                   "--benchmark-min-rounds=5", "--benchmark-max-time=0.1"]
 
