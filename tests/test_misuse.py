@@ -1,5 +1,7 @@
 """Misuse, tried as a new user would: each is one line naming the fix, and no measured data is lost."""
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +31,40 @@ def test_results_dir_that_cannot_be_written_stops_before_the_run(tmp_path, where
     error = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(error) == 1 and message in error[0] and "--results-dir" in error[0], proc.stderr
     assert "passed" not in proc.stdout  # stopped before any check ran
+
+
+#: a test that takes the results directory away while the run is on (a file where the directory was)
+VANISH = """
+import os, shutil
+def test_results_directory_goes_away():
+    where = os.environ["GRADPARITY_TEST_RESULTS"]
+    shutil.rmtree(where)
+    open(where, "w").close()
+"""
+
+
+@pytest.mark.parametrize("vanishes", [False, True], ids=["written", "directory-gone"])
+def test_the_records_are_written_or_kept_somewhere_and_the_run_says_where(tmp_path, vanishes):
+    results = tmp_path / "results"
+    (tmp_path / "test_vanish.py").write_text(VANISH)
+    targets = ["suites/test_gradients.py", *([str(tmp_path / "test_vanish.py")] if vanishes else [])]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *targets,
+                           "-k", "scalar/square-at-3 and test_gradient or vanish", "--framework", "torch",
+                           "--dtype", "float32,float64", "--regimes", "eager", "--results-dir", str(results)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env={**os.environ, "GRADPARITY_TEST_RESULTS": str(results)})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    said = [line for line in proc.stdout.splitlines() if line.startswith("gradparity")]
+    if not vanishes:
+        assert said[0] == f"gradparity: 2 records -> {results / 'correctness.json'}, {results / 'correctness.md'}", said
+        assert said[1] == f"gradparity report: {results / 'index.html'}", said
+        assert len(json.loads((results / "correctness.json").read_text())["records"]) == 2
+        return
+    (line,) = said
+    assert line.startswith("gradparity: could not write results (") and line.endswith(".json"), line
+    kept = Path(line.rsplit(" are in ", 1)[1])
+    assert len(json.loads(kept.read_text())["records"]) == 2
+    kept.unlink()
 
 
 def test_resume_finds_the_stamped_log_and_not_the_verify_log(tmp_path):
