@@ -3,6 +3,7 @@ kind of CPU has its own folder, ``off`` and the bench compile anew."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -67,7 +68,6 @@ def test_each_kind_of_cpu_and_jax_release_has_its_own_folder(tmp_path):
     avx2 = compile_cache.folder(tmp_path, frozenset({"sse4_2", "avx2"}))
     assert avx512 != avx2 and avx512.parent == avx2.parent == tmp_path
     assert avx512 == compile_cache.folder(tmp_path, frozenset({"avx512f", "avx2", "sse4_2"}))  # order does not matter
-    import importlib.metadata
     assert avx512.name.startswith(f"jax-{importlib.metadata.version('jaxlib')}-")
 
 

@@ -43,23 +43,30 @@ def test_results_directory_goes_away():
 """
 
 
-@pytest.mark.parametrize("vanishes", [False, True], ids=["written", "directory-gone"])
-def test_the_records_are_written_or_kept_somewhere_and_the_run_says_where(tmp_path, vanishes):
+def run_two_checks(tmp_path: Path, *extra: str) -> tuple[Path, list[str]]:
+    """Two torch checks (and the ``extra`` test files) run with ``--results-dir tmp_path/results``; that directory and
+    the lines the run printed about its records."""
     results = tmp_path / "results"
-    (tmp_path / "test_vanish.py").write_text(VANISH)
-    targets = ["suites/test_gradients.py", *([str(tmp_path / "test_vanish.py")] if vanishes else [])]
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *targets,
-                           "-k", "scalar/square-at-3 and test_gradient or vanish", "--framework", "torch",
-                           "--dtype", "float32,float64", "--regimes", "eager", "--results-dir", str(results)],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           "suites/test_gradients.py", *extra, "-k", "scalar/square-at-3 and test_gradient or vanish",
+                           "--framework", "torch", "--dtype", "float32,float64", "--regimes", "eager",
+                           "--results-dir", str(results)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600,
                           env={**os.environ, "GRADPARITY_TEST_RESULTS": str(results)})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    said = [line for line in proc.stdout.splitlines() if line.startswith("gradparity")]
-    if not vanishes:
-        assert said[0] == f"gradparity: 2 records -> {results / 'correctness.json'}, {results / 'correctness.md'}", said
-        assert said[1] == f"gradparity report: {results / 'index.html'}", said
-        assert len(json.loads((results / "correctness.json").read_text())["records"]) == 2
-        return
+    return results, [line for line in proc.stdout.splitlines() if line.startswith("gradparity")]
+
+
+def test_a_run_says_where_its_records_went(tmp_path):
+    results, said = run_two_checks(tmp_path)
+    assert said[0] == f"gradparity: 2 records -> {results / 'correctness.json'}, {results / 'correctness.md'}", said
+    assert said[1] == f"gradparity report: {results / 'index.html'}", said
+    assert len(json.loads((results / "correctness.json").read_text())["records"]) == 2
+
+
+def test_records_are_kept_in_a_named_file_when_the_results_directory_goes_away_mid_run(tmp_path):
+    (tmp_path / "test_vanish.py").write_text(VANISH)
+    _, said = run_two_checks(tmp_path, str(tmp_path / "test_vanish.py"))
     (line,) = said
     assert line.startswith("gradparity: could not write results (") and line.endswith(".json"), line
     kept = Path(line.rsplit(" are in ", 1)[1])
