@@ -12,6 +12,7 @@ meet a project's own. Options:
   --regimes default|all|eager,compiled,xla   regimes to run (see harness.regimes)
   --results-dir DIR       where results/*.json and .md are written (checked before the run starts)
   --compile-cache DIR|off where JAX's compiled programs are kept between runs (harness.compile_cache)
+  --reference-cache DIR|off  where the suite's float64 references are kept between runs (harness.reference_cache)
 
 A test module says what it runs over with :func:`over` (as OpInfo's ``@ops`` does)::
 
@@ -34,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from harness import compile_cache, frameworks, regimes, reproduce, xdist_groups
+from harness import compile_cache, frameworks, reference_cache, regimes, reproduce, xdist_groups
 from harness.expectations import DTYPES
 from harness.frameworks.base import NotAvailable
 from harness.records import to_dict
@@ -88,6 +89,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where JAX's compiled programs are kept between runs, keyed by JAX release and CPU (default "
                          "$GRADPARITY_COMPILE_CACHE or ~/.cache/gradparity; a set JAX_COMPILATION_CACHE_DIR is kept); "
                          "off: compile every program anew")
+    group.addoption("--reference-cache", default=None,
+                    help="where the suite's float64 references are kept between runs, keyed by the code of harness/ "
+                         "and suites/, the inputs and seed, the NumPy release and the CPU (default: beside "
+                         "--compile-cache's default); off: compute every reference anew")
     bench = parser.getgroup("gradparity-bench")
     bench.addoption("--bench-profile", default="quick", choices=("quick", "full"), help="workload sizes to time")
     bench.addoption("--bench-workloads", default="", help="comma-separated workloads (default: all)")
@@ -142,6 +147,7 @@ def pytest_configure(config: pytest.Config) -> None:
         limit_threads(threads)
     # before any framework loads (JAX reads it at import), and inherited by the xdist workers and subprocesses
     compile_cache.use(config.getoption("--compile-cache"))
+    reference_cache.use(config.getoption("--reference-cache"))
     if not hasattr(config, "workerinput") and not config.option.collectonly:
         # before the run, not after it: a run that cannot be written is lost work
         writable_dir(config.getoption("--results-dir"))
@@ -163,8 +169,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     only = None if isinstance(spec["dtypes"], bool) else frozenset(spec["dtypes"])
     explicit = bool(config.getoption("--dtype"))
     params = []
+    ours = Path(metafunc.module.__file__).resolve().is_relative_to(reference_cache.ROOT / "suites")
     for item in items:
         values = tuple(item) if len(args) > 1 else (item,)
+        if ours:  # the suite's own cases (and training runs): their references may be kept between runs
+            for value in values:
+                reference_cache.admit(getattr(value, "case", value))
         if "framework" in args and values[args.index("framework")] not in chosen:
             continue
         for regime in regime_list:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness import reference
+from harness import reference, reference_cache
 from harness.judge import PASSED, exact
 from harness.judge import judge as judge_values
 from harness.tolerances import Tolerance
@@ -50,7 +50,13 @@ def flat(w, b) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def numpy_trajectory(run: Run) -> np.ndarray:
-    """The float64 trajectory ``(steps + 1, params)`` with finite-difference gradients."""
+    """The float64 trajectory ``(steps + 1, params)`` with finite-difference gradients (kept between runs for
+    the suite's own runs: :mod:`harness.reference_cache`)."""
+    key = (run.name, run.x, run.y, run.w0, run.b0, run.lr, repr(run.batches))
+    return reference_cache.kept(run, key, lambda: _trajectory(run))
+
+
+def _trajectory(run: Run) -> np.ndarray:
     w, b = run.w0.astype(np.float64), run.b0.astype(np.float64)
     rows = [flat(w, b)]
     for batch in run.batches:

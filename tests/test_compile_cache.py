@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import compile_cache
+from harness import compile_cache, reference_cache
 from harness.bench import runner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,9 +71,10 @@ def test_each_kind_of_cpu_and_jax_release_has_its_own_folder(tmp_path):
     assert avx512.name.startswith(f"jax-{importlib.metadata.version('jaxlib')}-")
 
 
-def test_the_bench_times_jax_without_kept_programs(tmp_path, monkeypatch):
+def test_the_bench_times_jax_without_kept_programs_or_references(tmp_path, monkeypatch):
     """The bench reports the first call's compile time: its timing processes must not load a program compiled
-    by a test run (whose environment they would otherwise inherit)."""
+    by a test run (whose environment they would otherwise inherit); nor a reference a test run kept (its
+    verification and the checks it times compute their own)."""
     pytest.importorskip("jax")
     started = []
 
@@ -98,3 +99,4 @@ def test_the_bench_times_jax_without_kept_programs(tmp_path, monkeypatch):
         assert env["JAX_ENABLE_COMPILATION_CACHE"] == "false", command
     worker = started[0][0]
     assert worker[worker.index("--compile-cache") + 1] == compile_cache.OFF
+    assert worker[worker.index("--reference-cache") + 1] == reference_cache.OFF

@@ -30,7 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from harness import compile_cache, env, frameworks
+from harness import compile_cache, env, frameworks, reference_cache
 from harness.bench import log, verify, worker
 from harness.bench.timing import PHASES
 from harness.bench.workloads import WORKLOADS
@@ -139,7 +139,8 @@ def _measure(profile: str, names: list[str], framework_names: list[str], modes: 
                        "-p", "no:cacheprovider", "--framework", name, "--device", device, "--threads", str(threads),
                        "--bench-profile", profile, "--bench-workloads", ",".join(names), "--bench-modes",
                        ",".join(modes), "--bench-dtype", dtype, "--bench-log", str(log_path), "--bench-resume",
-                       "--bench-verified", str(verify_path), "--compile-cache", compile_cache.OFF, *BENCHMARK_ARGS]
+                       "--bench-verified", str(verify_path), "--compile-cache", compile_cache.OFF,
+                       "--reference-cache", reference_cache.OFF, *BENCHMARK_ARGS]
             output = log_path.with_name(f"{log_path.stem}-{name}.log").open("w")
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                        env={**os.environ, **WORKER_ENV})
