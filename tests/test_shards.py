@@ -5,6 +5,7 @@ dates aside), and shards of different runs must not be joined."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +22,26 @@ SELECTION = ["suites/test_gradients.py", "suites/test_semantics.py", "suites/tes
              "-k", "scalar/square or unconnected/default or ops/sin/scalar or ops/sin/vector"]
 
 
-def pytest_run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                           *SELECTION, *args], cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+#: the whole run and each shard, in turn, in one Python (``pytest.main`` once each): three interpreter and torch
+#: start-ups cost 19 s of the default run; each run is still its own pytest session, writing its own results
+RUNNER = """
+import json, sys
+import pytest
+for args in json.load(sys.stdin):
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args])
+    print(f"\\n@@ exit {int(code)}", flush=True)
+"""
+
+
+def pytest_runs(*runs: list[str]) -> list[tuple[int, str]]:
+    """(exit status, output) of each pytest run of :data:`SELECTION` plus its own arguments."""
+    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps([[*SELECTION, *args] for args in runs]),
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    parts = re.split(r"^@@ exit (\d+)$", proc.stdout, flags=re.M)
+    found = [(int(code), output) for output, code in zip(parts[0::2], parts[1::2])]
+    assert len(found) == len(runs), proc.stdout[-3000:]
+    return found
 
 
 def reports(directory: Path) -> dict[str, dict]:
@@ -35,12 +53,10 @@ def runs(tmp_path_factory):
     pytest.importorskip("pytest_split", reason="pytest-split is not installed: pip install pytest-split")
     pytest.importorskip("torch")
     base = tmp_path_factory.mktemp("shards")
-    whole = pytest_run("--results-dir", str(base / "whole"))
-    assert whole.returncode == 0, whole.stdout[-3000:] + whole.stderr[-3000:]
-    for group in (1, 2):
-        shard = pytest_run("--splits", "2", "--group", str(group), "--durations-path", str(base / "durations"),
-                           "--results-dir", str(base / f"shard{group}"))
-        assert shard.returncode == 0, shard.stdout[-3000:] + shard.stderr[-3000:]
+    shards = [["--splits", "2", "--group", str(group), "--durations-path", str(base / "durations"),
+               "--results-dir", str(base / f"shard{group}")] for group in (1, 2)]
+    for code, output in pytest_runs(["--results-dir", str(base / "whole")], *shards):
+        assert code == 0, output[-3000:]
     joined = subprocess.run([sys.executable, "-m", "harness", "merge", str(base / "shard1"), str(base / "shard2"),
                              "--out", str(base / "joined")], cwd=ROOT, capture_output=True, text=True, timeout=300,
                             check=False)
