@@ -10,10 +10,8 @@ cache) never hands one CPU another's code. The bench turns it off, since it repo
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
-import platform
 import sys
 from pathlib import Path
 
@@ -36,9 +34,7 @@ def folder(root: str | Path, cpu_flags: frozenset[str] | None = None) -> Path | 
         version = importlib.metadata.version("jaxlib")
     except importlib.metadata.PackageNotFoundError:
         return None
-    flags = env.cpu_flags() if cpu_flags is None else cpu_flags
-    cpu = hashlib.sha256(" ".join([platform.machine(), *sorted(flags)]).encode()).hexdigest()[:12]
-    return Path(root).expanduser() / f"jax-{version}-{cpu}"
+    return Path(root).expanduser() / f"jax-{version}-{env.cpu_key(cpu_flags)}"
 
 
 def use(root: str | Path | None) -> Path | None:

@@ -6,6 +6,7 @@ Read without importing any framework (package metadata only), so it is cheap and
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib.metadata
 import os
 import platform
@@ -45,6 +46,13 @@ def cpu_flags() -> frozenset[str]:
     except OSError:
         pass
     return frozenset()
+
+
+def cpu_key(flags: frozenset[str] | None = None) -> str:
+    """A short hash of the machine's architecture and CPU flags (``flags``, else :func:`cpu_flags`): what code compiled
+    for, or numbers rounded on, this kind of CPU is kept under."""
+    flags = cpu_flags() if flags is None else flags
+    return hashlib.sha256(" ".join([platform.machine(), *sorted(flags)]).encode()).hexdigest()[:12]
 
 
 def peak_rss_bytes() -> int | None:

@@ -5,6 +5,7 @@ and the bench's timing all compute anew."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    """A fresh cache folder for this test; the process's own (and its counters) as they were afterwards."""
+    """A fresh cache folder for this test (the process's folder and counters are restored afterwards)."""
     monkeypatch.setattr(reference_cache, "_folder", None)
     monkeypatch.setattr(reference_cache, "stats", {"loaded": 0, "computed": 0})
     folder = reference_cache.use(tmp_path / "cache")
@@ -122,7 +123,7 @@ def test_only_the_suites_registries_are_handed_over(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                            "-p", "no:xdist", "-p", "count_admitted", "suites/test_gradients.py",
                            "tests/test_reference_cache.py"],
-                          cwd=ROOT, env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)},
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(tmp_path)},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     from suites.cases import REGISTRY
@@ -147,3 +148,17 @@ def test_a_training_runs_trajectory_is_kept_by_its_data_and_batches(cache):
     with reference_cache.suspended():
         training.numpy_trajectory.cache_clear()
         assert np.array_equal(training.numpy_trajectory(shorter), trajectories[1])
+
+
+def test_only_the_most_recent_folders_of_earlier_code_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(reference_cache, "_folder", None)
+    base = tmp_path / "cache"
+    for age in range(reference_cache.KEEP + 2):  # references-0 the newest
+        old = base / f"references-{age}"
+        old.mkdir(parents=True)
+        os.utime(old, (1e9 - age, 1e9 - age))
+    current = reference_cache.use(base)
+    current.mkdir()  # as the first kept reference makes it
+    reference_cache.use(base)
+    left = sorted(p.name for p in base.iterdir())
+    assert left == sorted([current.name, *(f"references-{age}" for age in range(reference_cache.KEEP))])

@@ -1,21 +1,19 @@
 """Every command a committed report prints to rerun a finding selects exactly its item: its node id, with the options
 (``--regimes``, ``--dtype``, ``--framework``, ``--grad-seed``) the item needs to exist, collected by pytest itself.
-Commands that share their options are collected together (one pytest process per set of options)."""
+Commands that share their options are collected together (one pytest run per set of options)."""
 
 from __future__ import annotations
 
 import collections
 import html
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness import reproduce
 from harness.report import kinds
+from tests.pytest_runs import in_one_python
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "results" / kinds.REFERENCE
@@ -42,26 +40,11 @@ def test_the_command_names_every_option_the_item_needs():
     assert match and match["options"].strip().startswith("--regimes compiled")
 
 
-#: ``pytest --collect-only -q`` of each (targets, options) read from stdin, in turn, in one Python: 24 sets of options
-#: cost 24 interpreter and framework start-ups (27 s of the default run) when each had its own process
-COLLECTOR = """
-import json, sys
-import pytest
-for index, (targets, options) in enumerate(json.load(sys.stdin)):
-    print(f"\\n@@ start {index}", flush=True)
-    code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *targets, *options])
-    print(f"\\n@@ exit {index} {int(code)}", flush=True)
-"""
-
-
 def collect(requests: list[tuple[list[str], str]]) -> list[tuple[int, str]]:
-    """(exit status, output) of ``pytest --collect-only -q`` for each (targets, options), from the project's root."""
-    proc = subprocess.run([sys.executable, "-c", COLLECTOR], input=json.dumps([(t, o.split()) for t, o in requests]),
-                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    found = re.findall(r"^@@ start (\d+)\n(.*?)^@@ exit \1 (\d+)$", proc.stdout, re.S | re.M)
-    assert [int(i) for i, _, _ in found] == list(range(len(requests))), proc.stdout[-2000:]
-    return [(int(code), output) for _, output, code in found]
+    """(exit status, output) of ``pytest --collect-only -q`` for each (targets, options), in one Python: 24 sets of
+    options cost 24 interpreter and framework start-ups (27 s of the default run) when each had its own process."""
+    return in_one_python([["--collect-only", "-q", "-p", "no:cacheprovider", *targets, *options.split()]
+                          for targets, options in requests])
 
 
 def test_every_printed_command_selects_exactly_its_item():

@@ -5,7 +5,6 @@ dates aside), and shards of different runs must not be joined."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from harness.report import merge
 from harness.report.store import ResultsFileError
+from tests.pytest_runs import in_one_python
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a slice that writes all three report kinds: cases, behaviours and an op
@@ -22,26 +22,10 @@ SELECTION = ["suites/test_gradients.py", "suites/test_semantics.py", "suites/tes
              "-k", "scalar/square or unconnected/default or ops/sin/scalar or ops/sin/vector"]
 
 
-#: the whole run and each shard, in turn, in one Python (``pytest.main`` once each): three interpreter and torch
-#: start-ups cost 19 s of the default run; each run is still its own pytest session, writing its own results
-RUNNER = """
-import json, sys
-import pytest
-for args in json.load(sys.stdin):
-    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args])
-    print(f"\\n@@ exit {int(code)}", flush=True)
-"""
-
-
 def pytest_runs(*runs: list[str]) -> list[tuple[int, str]]:
-    """(exit status, output) of each pytest run of :data:`SELECTION` plus its own arguments."""
-    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps([[*SELECTION, *args] for args in runs]),
-                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    parts = re.split(r"^@@ exit (\d+)$", proc.stdout, flags=re.M)
-    found = [(int(code), output) for output, code in zip(parts[0::2], parts[1::2])]
-    assert len(found) == len(runs), proc.stdout[-3000:]
-    return found
+    """(exit status, output) of each pytest run of :data:`SELECTION` plus its own arguments, in one Python: three
+    interpreter and torch start-ups cost 19 s of the default run."""
+    return in_one_python([["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *SELECTION, *args] for args in runs])
 
 
 def reports(directory: Path) -> dict[str, dict]:
