@@ -14,6 +14,7 @@ import pandas as pd
 from harness import reproduce
 from harness.frameworks.registry import COLOURS, LABELS
 from harness.records import ExtremeRecord
+from harness.report import kept_plots
 
 #: the plots' folder, beside ops.md
 PLOTS = "extremes"
@@ -108,40 +109,57 @@ def _declared(sweep: pd.DataFrame) -> list[str]:
 
 
 def write_plots(data: dict, directory: str | Path) -> list[Path]:
-    """One PNG per swept op under ``directory/extremes``; returns their paths."""
+    """One PNG per swept op under ``directory/extremes``; returns their paths. A plot drawn before from the same
+    data by the same code is copied (:mod:`harness.report.kept_plots`)."""
     sweep = frame(data)
     sweep = sweep[sweep["verdict"] != "n/a"]
     if sweep.empty:
         return []
+    folder = Path(directory) / PLOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # errors of 1e30 ULPs stretch the log axis's arithmetic
+        for op, rows in sweep.groupby("op", sort=False):
+            negative, positive, tolerance = _lines(rows)
+            paths.append(kept_plots.write(folder / plot_name(op), (op, negative, positive, tolerance),
+                                          lambda path: _plot(op, negative, positive, tolerance, path)))
+    return paths
+
+
+def _lines(rows: pd.DataFrame) -> tuple[tuple, tuple, float]:
+    """What one op's plot draws: per side (x < 0, x > 0), each framework and dtype's (log10|x| values, errors in
+    ULPs, colour, line style, label); and the tolerance's level."""
+    sides = []
+    for side in (-1, 1):
+        curves = []
+        for r in rows.itertuples():
+            # log10|x| on a linear axis: matplotlib's log axis cannot span float64's 630 decades
+            points = [(math.log10(abs(x)), max(u, 1e-2)) for x, u in r.profile if (x > 0) == (side > 0)]
+            if points:
+                xs, us = zip(*points)
+                curves.append((xs, us, COLOURS.get(r.framework), "-" if r.dtype == "float64" else "--",
+                               f"{LABELS.get(r.framework, r.framework)} {r.dtype}"))
+        sides.append(tuple(curves))
+    return sides[0], sides[1], float(rows["tolerance_ulps"].max())
+
+
+def _plot(op: str, negative: tuple, positive: tuple, tolerance: float, path: Path) -> None:
+    """One op's plot: the error profile of each framework and dtype, x < 0 and x > 0 side by side."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    folder = Path(directory) / PLOTS
-    folder.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # errors of 1e30 ULPs stretch the log axis's arithmetic
-        return [_plot(plt, op, rows, folder) for op, rows in sweep.groupby("op", sort=False)]
-
-
-def _plot(plt, op: str, rows: pd.DataFrame, folder: Path) -> Path:
-    """One op's plot: the error profile of each framework and dtype, x < 0 and x > 0 side by side."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
     # fixed margins, which the labels below always fit: a "tight" layout measured every label of every plot, 4 of
     # the 11 s that the 57 plots of an ops report took
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.15, top=0.88, wspace=0.05)
-    for side, ax in zip((-1, 1), axes):
-        for r in rows.itertuples():
-            # log10|x| on a linear axis: matplotlib's log axis cannot span float64's 630 decades
-            points = [(math.log10(abs(x)), max(u, 1e-2)) for x, u in r.profile if (x > 0) == (side > 0)]
-            if points:
-                xs, us = zip(*points)
-                ax.plot(xs, us, color=COLOURS.get(r.framework), linestyle="-" if r.dtype == "float64" else "--",
-                        linewidth=1.2, label=f"{LABELS.get(r.framework, r.framework)} {r.dtype}")
-        ax.axhline(rows["tolerance_ulps"].max(), color="grey", linewidth=0.8, linestyle=":")
+    for side, curves, ax in zip((-1, 1), (negative, positive), axes):
+        for xs, us, colour, style, label in curves:
+            ax.plot(xs, us, color=colour, linestyle=style, linewidth=1.2, label=label)
+        ax.axhline(tolerance, color="grey", linewidth=0.8, linestyle=":")
         ax.set_yscale("log")
         # a decade per tick up to six, no minor ticks: the axis spans up to 30 decades, and laying out a label
         # per decade (and per minor tick) was half of the report's time
@@ -154,10 +172,8 @@ def _plot(plt, op: str, rows: pd.DataFrame, folder: Path) -> Path:
     axes[0].set_ylabel("gradient error (ULPs)")
     axes[1].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{op}: reverse-mode gradient against the exact derivative", fontsize=10)
-    path = folder / plot_name(op)
     fig.savefig(path, dpi=80)
     plt.close(fig)
-    return path
 
 
 def _decade(value: float, _position: int) -> str:
