@@ -129,3 +129,30 @@ def test_every_committed_results_file_rebuilds_its_records_and_rerenders(module,
     assert proc.returncode == 0, proc.stderr
     # what a directory renders is its JSON with the releases each fact was measured in (none beside the copy)
     assert copy.with_suffix(".md").read_text() == module.render(measured.attach(data, tmp_path, module.NAME))
+
+
+def test_each_op_cell_shows_the_worst_verdict_and_its_count_else_the_largest_error():
+    import pandas as pd
+
+    from harness.frameworks.registry import LABELS
+    from harness.report import ops
+
+    def check(op, verdict, err=None, undefined="", framework="torch", regime="eager"):
+        return {"family": "unary", "op": op, "framework": framework, "dtype": "float32", "regime": regime,
+                "verdict": verdict, "max_rel_err": err, "undefined": undefined}
+
+    checks = pd.DataFrame([
+        check("a", "pass", 1e-7), check("a", "pass", 3e-6), check("a", "pass"),
+        check("b", "pass", 1e-7), check("b", "known"), check("b", "fail"), check("b", "fail"),
+        check("c", "pass", 1e-7), check("c", "known"), check("c", "n/a"),
+        check("d", "n/a"), check("d", "pass", 1e-7),
+        check("e", "pass", 2e-7, "inf at 0"), check("e", "pass", 1e-7, "nan at 0"),
+        check("f", "undefined", None, "nan at 0"),
+        check("a", "pass", 1e-3, framework="jax", regime="compiled"),
+    ])
+    table = ops.mode_frame(checks)
+    torch, jax = f"{LABELS['torch']} f32", f"{LABELS['jax']} f32 compiled"
+    assert list(table.columns) == ["family", "op", torch, jax]
+    assert dict(zip(table["op"], table[torch])) == {"a": "✓ 3e-06", "b": "✗ 2", "c": "K 1", "d": "n/a",
+                                                    "e": "✓ 2e-07 ?2", "f": "? ?1"}
+    assert dict(zip(table["op"], table[jax])) == {"a": "✓ 1e-03", "b": "—", "c": "—", "d": "—", "e": "—", "f": "—"}

@@ -24,15 +24,25 @@ MODE_TITLES = {"rev": "Reverse mode (VJP with a random cotangent)", "fwd": "Forw
 SYMBOL = {"pass": "✓", "known": "K", "fail": "✗", "n/a": "n/a", "undefined": "?"}
 
 
-def _cell(group: pd.DataFrame) -> str:
-    verdicts = set(group["verdict"])
-    for worst in ("fail", "known", "n/a"):
-        if worst in verdicts:
-            return SYMBOL[worst] + ("" if worst == "n/a" else f" {int((group['verdict'] == worst).sum())}")
-    err = group["max_rel_err"].max()
-    undefined = int(group["undefined"].map(store.has_text).sum())
-    return ("✓" if "pass" in verdicts else "?") + ("" if pd.isna(err) else f" {err:.0e}") + (
-        f" ?{undefined}" if undefined else "")
+def _cells(checks: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Each group's cell: its worst verdict and how many (✗ fail, K known, n/a), else ✓ (? where none passed) with
+    the largest relative error and the count of undefined entries. Counted column-wise, once for all groups: a
+    function applied to each of an ops report's 12,000 groups took 1.2 s."""
+    verdict = checks["verdict"]
+    counted = checks[keys].assign(**{v: verdict == v for v in ("fail", "known", "n/a", "pass")},
+                                  undefined=checks["undefined"].map(store.has_text), err=checks["max_rel_err"])
+    groups = counted.groupby(keys, sort=False).agg(
+        fail=("fail", "sum"), known=("known", "sum"), na=("n/a", "sum"), passed=("pass", "any"),
+        undefined=("undefined", "sum"), err=("err", "max"))
+
+    def cell(g) -> str:
+        for worst, n in (("fail", g.fail), ("known", g.known), ("n/a", g.na)):
+            if n:
+                return SYMBOL[worst] + ("" if worst == "n/a" else f" {int(n)}")
+        return ("✓" if g.passed else "?") + ("" if pd.isna(g.err) else f" {g.err:.0e}") + (
+            f" ?{int(g.undefined)}" if g.undefined else "")
+
+    return pd.Series([cell(g) for g in groups.itertuples()], index=groups.index)
 
 
 def frames(data: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -52,7 +62,7 @@ def mode_frame(checks: pd.DataFrame) -> pd.DataFrame:
               else pd.Series("eager", index=checks.index))
     checks = checks.assign(column=checks["framework"].map(LABELS) + " " + checks["dtype"].str.replace("float", "f")
                            + regime.map(lambda r: "" if r == "eager" else f" {r}"))
-    table = checks.groupby(["family", "op", "column"], sort=False).apply(_cell, include_groups=False).unstack("column")
+    table = _cells(checks, ["family", "op", "column"]).unstack("column")
     order = [f"{fw} {dt}{'' if r == 'eager' else f' {r}'}" for fw in (LABELS[f] for f in FRAMEWORKS)
              for r in REGIMES for dt in ("f32", "f64", "f16", "bf16")]
     return table[[c for c in order if c in table.columns]].fillna("—").reset_index()
