@@ -25,8 +25,10 @@ written once at the end of the session by the report kind that owns them.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -197,6 +199,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = [*args, *(["framework"] if spec["frameworks"] else []), *(["dtype"] if spec["dtypes"] else []),
              *(["regime"] if spec["regimes"] else [])]
     metafunc.parametrize(names, params)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An xdist worker leaves once pytest is done with it (its unconfigure and cleanup, the end-of-run check for
+    exceptions in finalizers included): it skips the exit handlers registered before (JAX clears every cache of
+    compiled programs) and the interpreter's teardown of three frameworks. Measured at the end of the default run:
+    each worker took over 10 s after its last test, and pytest-xdist killed both at its 10 s timeout, waiting for
+    them; leaving here, the last test to pytest's summary took 4.5 s instead of 10.4 s (one run each)."""
+    if hasattr(config, "workerinput"):
+        atexit.register(_leave)  # exit handlers run last-registered first: this one before the frameworks'
+
+
+def _leave() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def limit_threads(n: int) -> None:
