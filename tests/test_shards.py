@@ -32,6 +32,9 @@ def reports(directory: Path) -> dict[str, dict]:
     return {p.stem: json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))}
 
 
+#: every test here on one xdist worker, so the fixture below makes its three runs (about 11 s) once, not once per worker
+pytestmark = pytest.mark.xdist_group("test_shards")
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     pytest.importorskip("pytest_split", reason="pytest-split is not installed: pip install pytest-split")
