@@ -24,18 +24,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import os
 import pickle
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness import compile_cache, env
+from harness import compile_cache, env, kept_files
 
 #: the option's value that turns the cache off
 OFF = "off"
@@ -80,12 +78,11 @@ def use(root: str | Path | None) -> Path | None:
 def _prune(base: Path, current: Path) -> None:
     """Remove all but the :data:`KEEP` most recently used folders of earlier code."""
     try:
-        others = sorted((p for p in base.glob("references-*") if p != current and p.is_dir()),
-                        key=lambda p: p.stat().st_mtime, reverse=True)
+        old = kept_files.beyond_most_recent((p for p in base.glob("references-*") if p != current and p.is_dir()), KEEP)
     except OSError:
         return
-    for old in others[KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -122,11 +119,7 @@ def kept(case: Any, key_parts: tuple, compute: Callable[[], Any]) -> Any:
     value = compute()
     stats["computed"] += 1
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # written whole, then renamed: the other worker never reads half a file
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f.name, path)
+        kept_files.write_whole(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # a full or read-only disk costs the next run the computing, nothing else
     return value

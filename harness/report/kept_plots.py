@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import compile_cache
+from harness import compile_cache, kept_files
 
 #: the folder under the cache root
 FOLDER = "plots"
@@ -57,11 +56,7 @@ def write(path: Path, inputs: tuple, draw: Callable[[Path], None]) -> Path:
     draw(path)
     stats["drawn"] += 1
     try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        # copied whole, then renamed: a concurrent run never copies half a file
-        with tempfile.NamedTemporaryFile("wb", dir=kept.parent, suffix=".tmp", delete=False) as f:
-            f.write(path.read_bytes())
-        os.replace(f.name, kept)
+        kept_files.write_whole(kept, path.read_bytes())
         _prune(kept.parent)
     except OSError:
         pass  # a full or read-only disk costs the next run the drawing, nothing else
@@ -73,6 +68,5 @@ def _prune(where: Path) -> None:
     if where in _pruned:
         return
     _pruned.add(where)
-    plots = sorted(where.glob("*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in plots[KEEP:]:
+    for old in kept_files.beyond_most_recent(where.glob("*.png"), KEEP):
         old.unlink(missing_ok=True)
