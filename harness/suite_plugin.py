@@ -11,7 +11,8 @@ meet a project's own. Options:
   --grad-seed N           seed of every drawn input, cotangent and tangent
   --regimes default|all|eager,compiled,xla   regimes to run (see harness.regimes)
   --results-dir DIR       where results/*.json and .md are written (checked before the run starts)
-  --compile-cache DIR|off where JAX's compiled programs are kept between runs (harness.compile_cache)
+  --compile-cache DIR|off where JAX's compiled programs are kept between runs (harness.compile_cache), its lowerings
+                          sharing one MLIR context (harness.jax_lowering); off: JAX as a user runs it
   --reference-cache DIR|off  where the suite's float64 references are kept between runs (harness.reference_cache)
 
 A test module says what it runs over with :func:`over` (as OpInfo's ``@ops`` does)::
@@ -37,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from harness import compile_cache, frameworks, reference_cache, regimes, reproduce, xdist_groups
+from harness import compile_cache, frameworks, jax_lowering, reference_cache, regimes, reproduce, xdist_groups
 from harness.expectations import DTYPES
 from harness.frameworks.base import NotAvailable
 from harness.records import to_dict
@@ -90,7 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--compile-cache", default=None,
                     help="where JAX's compiled programs are kept between runs, keyed by JAX release and CPU (default "
                          "$GRADPARITY_COMPILE_CACHE or ~/.cache/gradparity; a set JAX_COMPILATION_CACHE_DIR is kept); "
-                         "off: compile every program anew")
+                         "off: JAX as a user runs it (every program compiled anew, each lowered in its own MLIR context)")
     group.addoption("--reference-cache", default=None,
                     help="where the suite's float64 references are kept between runs, keyed by the code of harness/ "
                          "and suites/, the inputs and seed, the NumPy release and the CPU (default: beside "
@@ -148,7 +149,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if threads is not None:
         limit_threads(threads)
     # before any framework loads (JAX reads it at import), and inherited by the xdist workers and subprocesses
-    compile_cache.use(config.getoption("--compile-cache"))
+    # and one MLIR context for JAX's lowerings while programs are kept (off: JAX as a user runs it, as the bench times)
+    config.gradparity_share_lowering = compile_cache.use(config.getoption("--compile-cache")) is not None
     reference_cache.use(config.getoption("--reference-cache"))
     if not hasattr(config, "workerinput") and not config.option.collectonly:
         # before the run, not after it: a run that cannot be written is lost work
@@ -199,6 +201,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = [*args, *(["framework"] if spec["frameworks"] else []), *(["dtype"] if spec["dtypes"] else []),
              *(["regime"] if spec["regimes"] else [])]
     metafunc.parametrize(names, params)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    # JAX is imported by the first item that uses it, not at configure: a run without JAX items never loads it
+    if item.config.gradparity_share_lowering and jax_lowering.share():
+        item.config.gradparity_share_lowering = False  # shared from now on: nothing more to do
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

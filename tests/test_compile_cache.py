@@ -16,39 +16,54 @@ from harness import compile_cache, reference_cache
 from harness.bench import runner
 
 ROOT = Path(__file__).resolve().parent.parent
-#: prints how many programs JAX loaded from its persistent cache and how many it compiled (JAX's own counters)
+#: prints how many programs JAX loaded from its persistent cache and how many it compiled (JAX's own counters), and
+#: whether its lowerings shared one MLIR context (harness.jax_lowering)
 COUNTER = '''
 import atexit, collections, jax.monitoring
+from harness import jax_lowering
 seen = collections.Counter()
 jax.monitoring.register_event_listener(lambda event, **kw: seen.update([event]))
 jax.monitoring.register_event_duration_secs_listener(lambda event, duration, **kw: seen.update([event]))
 atexit.register(lambda: print(f"\\nloaded {seen['/jax/compilation_cache/cache_hits']} "
-                              f"compiled {seen['/jax/core/compile/backend_compile_duration']}"))
+                              f"compiled {seen['/jax/core/compile/backend_compile_duration']} "
+                              f"shared {jax_lowering.shared()}"))
+'''
+#: a run that keeps programs but lowers each in its own context, as JAX does for a user
+OWN_CONTEXTS = '''
+import pytest
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    config.gradparity_share_lowering = False
 '''
 
 
-def jax_run(tmp_path: Path, *options: str, env: dict | None = None) -> tuple[int, int]:
-    """(programs loaded from the cache, programs compiled) by a small JAX slice of the suite run with ``options``."""
+def jax_run(tmp_path: Path, *options: str, env: dict | None = None) -> tuple[int, int, bool]:
+    """(programs loaded from the cache, programs compiled, whether lowerings shared a context) by a small JAX slice
+    of the suite run with ``options``."""
     pytest.importorskip("jax")
     (tmp_path / "jax_counter.py").write_text(COUNTER)
-    environment = {**(env or os.environ), "PYTHONPATH": str(tmp_path)}
+    (tmp_path / "own_contexts.py").write_text(OWN_CONTEXTS)
+    environment = {**(env or os.environ), "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                            "-p", "jax_counter", "suites/test_gradients.py", "--framework", "jax", "--regimes", "eager",
                            "--dtype", "float32", "-k", "scalar/square-at-3 and test_gradient",
                            "--results-dir", str(tmp_path / "results"), *options],
                           cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    loaded, compiled = proc.stdout.rsplit("loaded ", 1)[1].split()[::2]
-    return int(loaded), int(compiled)
+    loaded, compiled, shared = proc.stdout.rsplit("loaded ", 1)[1].split()[::2]
+    return int(loaded), int(compiled), shared == "True"
 
 
 def test_a_second_run_loads_what_the_first_compiled(tmp_path):
+    """Also with the lowerings sharing one MLIR context in the second run and not in the first: JAX finds a kept
+    program by its lowered module, so every program found again says sharing left each module as it was."""
     cache = tmp_path / "cache"
-    first = jax_run(tmp_path, "--compile-cache", str(cache))
+    first = jax_run(tmp_path, "--compile-cache", str(cache), "-p", "own_contexts")
     (folder,) = cache.iterdir()
     stored = len(list(folder.iterdir()))
-    assert first[1] > 0 and stored > 0, first
-    loaded, compiled = jax_run(tmp_path, "--compile-cache", str(cache))
+    assert first[1] > 0 and stored > 0 and not first[2], first
+    loaded, compiled, shared = jax_run(tmp_path, "--compile-cache", str(cache))
+    assert shared
     assert loaded == compiled == first[1], (first, loaded, compiled)  # each program found, none compiled twice
     assert len(list(folder.iterdir())) == stored
 
@@ -59,6 +74,7 @@ def test_off_compiles_anew_even_where_the_environment_names_a_cache(tmp_path):
     first = jax_run(tmp_path, "--compile-cache", "off", env=env)
     again = jax_run(tmp_path, "--compile-cache", "off", env=env)
     assert first[0] == again[0] == 0 and again[1] == first[1] > 0, (first, again)
+    assert not first[2] and not again[2]  # and lowered as for a user, each program in its own MLIR context
     assert not inherited.exists() or not any(inherited.iterdir())
 
 
