@@ -11,21 +11,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: reads the runs' argument lists from stdin; after each run's output, a line with its exit status
+#: reads the runs' argument lists from stdin; after each run's output, a line with its exit status. What the runs
+#: before left (the frameworks, pytest's modules) is frozen out of the garbage collector: pytest ends each run with five
+#: full collections (its check for exceptions raised where objects are freed), which then walk only this run's objects
+#: (tests/test_reproduce.py and tests/test_shards.py, interleaved: 22.4 and 19.9 s without, 15.6 and 14.7 s with)
 RUNNER = """
-import json, sys
+import gc, json, sys
 import pytest
 for args in json.load(sys.stdin):
+    gc.freeze()
     code = pytest.main(args)
     print(f"\\n@@ exit {int(code)}", flush=True)
 """
 
 
 def in_one_python(runs: list[list[str]], timeout: int = 900) -> list[tuple[int, str]]:
-    """(exit status, output) of ``pytest <args>`` for each of ``runs``, from the project's root."""
-    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(runs), cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    """(exit status, output) of ``pytest <args>`` for each of ``runs``, from the project's root. The output holds what
+    the run wrote to stderr too (a usage error): each run's marker line flushes stdout, so what follows is the next
+    run's."""
+    proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(runs), cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
     parts = re.split(r"^@@ exit (\d+)$", proc.stdout, flags=re.M)
     found = [(int(code), output) for output, code in zip(parts[0::2], parts[1::2])]
     assert len(found) == len(runs), proc.stdout[-3000:]

@@ -1,7 +1,6 @@
 """Misuse, tried as a new user would: each is one line naming the fix, and no measured data is lost."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 from harness import cli
 from harness.bench import log, runner, verify
 from harness.bench.workloads import WORKLOADS
+from tests.pytest_runs import in_one_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,38 +35,44 @@ def test_results_dir_that_cannot_be_written_stops_before_the_run(tmp_path, where
 
 #: a test that takes the results directory away while the run is on (a file where the directory was)
 VANISH = """
-import os, shutil
+import shutil
 def test_results_directory_goes_away():
-    where = os.environ["GRADPARITY_TEST_RESULTS"]
-    shutil.rmtree(where)
-    open(where, "w").close()
+    shutil.rmtree({where!r})
+    open({where!r}, "w").close()
 """
 
-
-def run_two_checks(tmp_path: Path, *extra: str) -> tuple[Path, list[str]]:
-    """Two torch checks (and the ``extra`` test files) run with ``--results-dir tmp_path/results``; that directory and
-    the lines the run printed about its records."""
-    results = tmp_path / "results"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           "suites/test_gradients.py", *extra, "-k", "scalar/square-at-3 and test_gradient or vanish",
-                           "--framework", "torch", "--dtype", "float32,float64", "--regimes", "eager",
-                           "--results-dir", str(results)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env={**os.environ, "GRADPARITY_TEST_RESULTS": str(results)})
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return results, [line for line in proc.stdout.splitlines() if line.startswith("gradparity")]
+#: the module fixture's two runs are made once, on one xdist worker
+pytestmark = pytest.mark.xdist_group("test_misuse")
 
 
-def test_a_run_says_where_its_records_went(tmp_path):
-    results, said = run_two_checks(tmp_path)
+@pytest.fixture(scope="module")
+def two_checks(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
+    """Two torch checks run with ``--results-dir``, as they are ("whole") and with a test that takes that directory
+    away mid-run ("vanished"), in one Python: per run, its results directory and the lines it printed about its
+    records."""
+    base = tmp_path_factory.mktemp("misuse")
+    vanish = base / "test_vanish.py"
+    vanish.write_text(VANISH.format(where=str(base / "vanished")))
+    runs = {name: ["-p", "no:cacheprovider", "-p", "no:xdist", "suites/test_gradients.py", *extra,
+                   "-k", "scalar/square-at-3 and test_gradient or vanish", "--framework", "torch",
+                   "--dtype", "float32,float64", "--regimes", "eager", "--results-dir", str(base / name)]
+            for name, extra in {"whole": [], "vanished": [str(vanish)]}.items()}
+    said = {}
+    for name, (code, output) in zip(runs, in_one_python(list(runs.values()))):
+        assert code == 0, output[-3000:]
+        said[name] = (base / name, [line for line in output.splitlines() if line.startswith("gradparity")])
+    return said
+
+
+def test_a_run_says_where_its_records_went(two_checks):
+    results, said = two_checks["whole"]
     assert said[0] == f"gradparity: 2 records -> {results / 'correctness.json'}, {results / 'correctness.md'}", said
     assert said[1] == f"gradparity report: {results / 'index.html'}", said
     assert len(json.loads((results / "correctness.json").read_text())["records"]) == 2
 
 
-def test_records_are_kept_in_a_named_file_when_the_results_directory_goes_away_mid_run(tmp_path):
-    (tmp_path / "test_vanish.py").write_text(VANISH)
-    _, said = run_two_checks(tmp_path, str(tmp_path / "test_vanish.py"))
+def test_records_are_kept_in_a_named_file_when_the_results_directory_goes_away_mid_run(two_checks):
+    _, said = two_checks["vanished"]
     (line,) = said
     assert line.startswith("gradparity: could not write results (") and line.endswith(".json"), line
     kept = Path(line.rsplit(" are in ", 1)[1])

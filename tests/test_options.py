@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.pytest_runs import in_one_python
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -13,10 +17,41 @@ def pytest_run(*args, env=None, cwd=ROOT):
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
 
 
-def test_framework_and_k_select_just_those():
-    proc = pytest_run("suites", "--framework", "torch", "-k", "persistent", "--collect-only", "-q")
-    ids = [line for line in proc.stdout.splitlines() if "::" in line]
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+#: the runs the tests below read, each its own pytest session, all in one Python (one interpreter and torch and JAX
+#: start-up, not five); the run with TensorFlow hidden needs its own environment, so its own process
+RUNS = {
+    "torch persistent": ["suites", "--framework", "torch", "-k", "persistent", "--collect-only", "-q"],
+    "eager float32": ["suites/test_gradients.py", "--regimes", "eager", "--dtype", "float32", "-k", "scalar/exp",
+                      "--collect-only", "-q"],
+    "regimes jit": ["suites", "--regimes", "jit", "--collect-only", "-q"],
+    "framework mxnet": ["suites", "--framework", "mxnet", "--collect-only", "-q"],
+    # one module: collecting all of suites/ for these checks cost 20 s of the default run; torch and JAX, not
+    # TensorFlow (4.5 s to import): each adapter's own error without a GPU is tests/test_adapters.py's
+    "cuda": ["suites/test_gradients.py", "--device", "cuda", "-k", "scalar/square-at-3 and test_gradient", "-rs",
+             "--framework", "torch,jax", "--regimes", "eager", "--dtype", "float32,float64"],
+}
+
+#: the module fixture's runs are made once, on one xdist worker
+pytestmark = pytest.mark.xdist_group("test_options")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, tuple[int, str]]:
+    """(exit status, output with stderr) of each of :data:`RUNS`."""
+    results = tmp_path_factory.mktemp("options")
+    args = [["-p", "no:cacheprovider", "-p", "no:xdist", *run, "--results-dir", str(results / name.replace(" ", "-"))]
+            for name, run in RUNS.items()]
+    return dict(zip(RUNS, in_one_python(args)))
+
+
+def collected(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("suites/") and "::" in line]
+
+
+def test_framework_and_k_select_just_those(runs):
+    code, output = runs["torch persistent"]
+    ids = collected(output)
+    assert code == 0, output[-3000:]
     assert ids and all("persistent" in i for i in ids)
     gradient_ids = [i for i in ids if "test_gradient[" in i]
     assert gradient_ids and all("-torch-" in i for i in gradient_ids)
@@ -27,21 +62,20 @@ def test_framework_and_k_select_just_those():
     assert not any(i.endswith("-xla]") for i in gradient_ids)  # TensorFlow's regime only
 
 
-def test_regimes_select_and_reject():
-    proc = pytest_run("suites/test_gradients.py", "--regimes", "eager", "--dtype", "float32", "-k", "scalar/exp",
-                      "--collect-only", "-q")
-    ids = [line for line in proc.stdout.splitlines() if "::" in line]
-    assert proc.returncode == 0 and ids, proc.stdout + proc.stderr
+def test_regimes_select_and_reject(runs):
+    code, output = runs["eager float32"]
+    ids = collected(output)
+    assert code == 0 and ids, output[-3000:]
     assert all(i.endswith("-float32]") for i in ids)
-    proc = pytest_run("suites", "--regimes", "jit", "--collect-only", "-q")
-    assert proc.returncode == 4
-    assert "--regimes: unknown regimes ['jit']: choose default, all, or from eager, compiled, xla" in proc.stderr
+    code, output = runs["regimes jit"]
+    assert code == 4, output[-3000:]
+    assert "--regimes: unknown regimes ['jit']: choose default, all, or from eager, compiled, xla" in output
 
 
-def test_unknown_framework_is_a_usage_error():
-    proc = pytest_run("suites", "--framework", "mxnet", "--collect-only", "-q")
-    assert proc.returncode == 4
-    assert "--framework: unknown framework 'mxnet': choose from tensorflow, torch, jax" in proc.stderr
+def test_unknown_framework_is_a_usage_error(runs):
+    code, output = runs["framework mxnet"]
+    assert code == 4, output[-3000:]
+    assert "--framework: unknown framework 'mxnet': choose from tensorflow, torch, jax" in output
 
 
 def test_uninstalled_framework_skips_with_reason(tmp_path):
@@ -61,21 +95,16 @@ def test_uninstalled_framework_skips_with_reason(tmp_path):
     assert "12 passed, 4 skipped" in out
 
 
-def test_cuda_without_gpu_skips_with_reason(tmp_path):
+def test_cuda_without_gpu_skips_with_reason(runs):
     from harness.frameworks import FrameworkError, adapter_class
     try:
         if "cuda" in adapter_class("torch").device_names():
-            import pytest
             pytest.skip("a GPU is present: this checks the machine without one")
     except FrameworkError:
         pass
-    # one module: collecting all of suites/ for these checks cost 20 s of the default run; torch and JAX, not
-    # TensorFlow (4.5 s to import): each adapter's own error without a GPU is tests/test_adapters.py's
-    proc = pytest_run("suites/test_gradients.py", "--device", "cuda", "-k", "scalar/square-at-3 and test_gradient", "-rs",
-                      "--framework", "torch,jax", "--regimes", "eager", "--dtype", "float32,float64",
-                      "--results-dir", str(tmp_path))
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "torch sees no CUDA GPU here: run with --device cpu" in proc.stdout
-    assert "JAX sees no cuda device here: run with --device cpu" in proc.stdout
+    code, output = runs["cuda"]
+    assert code == 0, output[-3000:]
+    assert "torch sees no CUDA GPU here: run with --device cpu" in output
+    assert "JAX sees no cuda device here: run with --device cpu" in output
     # 2 frameworks × 2 dtypes skip, and so does parity (2 dtypes) with no framework left
-    assert "6 skipped" in proc.stdout and "passed" not in proc.stdout
+    assert "6 skipped" in output and "passed" not in output
