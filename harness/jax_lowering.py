@@ -37,12 +37,12 @@ def share() -> bool:
         return True
     context = make()
 
-    def shared():
+    def the_one_context():
         return context
 
-    setattr(shared, _MARK, True)
-    shared.__wrapped__ = make  # JAX's own, for a test to lower beside the shared context
-    mlir.make_ir_context = shared
+    setattr(the_one_context, _MARK, True)
+    the_one_context.__wrapped__ = make  # JAX's own, for a test to lower beside the shared context
+    mlir.make_ir_context = the_one_context
     return True
 
 

@@ -25,10 +25,18 @@ for args in json.load(sys.stdin):
 """
 
 
+def in_its_own_python(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``pytest <args>`` in a process of its own (a run that needs its own environment, or its own stderr), without
+    pytest's cache and without xdist."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *args],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+
+
 def in_one_python(runs: list[list[str]], timeout: int = 900) -> list[tuple[int, str]]:
-    """(exit status, output) of ``pytest <args>`` for each of ``runs``, from the project's root. The output holds what
-    the run wrote to stderr too (a usage error): each run's marker line flushes stdout, so what follows is the next
-    run's."""
+    """(exit status, output) of ``pytest <args>`` for each of ``runs``, from the project's root, without pytest's
+    cache. The output holds what the run wrote to stderr too (a usage error): each run's marker line flushes stdout,
+    so what follows is the next run's."""
+    runs = [["-p", "no:cacheprovider", *args] for args in runs]
     proc = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(runs), cwd=ROOT, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -1,8 +1,6 @@
 """Misuse, tried as a new user would: each is one line naming the fix, and no measured data is lost."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,14 +8,7 @@ import pytest
 from harness import cli
 from harness.bench import log, runner, verify
 from harness.bench.workloads import WORKLOADS
-from tests.pytest_runs import in_one_python
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def pytest_run(*args, cwd=ROOT):
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
+from tests.pytest_runs import in_its_own_python, in_one_python
 
 
 @pytest.mark.parametrize("where,message", [
@@ -26,7 +17,7 @@ def pytest_run(*args, cwd=ROOT):
 ])
 def test_results_dir_that_cannot_be_written_stops_before_the_run(tmp_path, where, message):
     (tmp_path / "a-file").write_text("not a directory")
-    proc = pytest_run("suites/test_gradients.py", "-k", "scalar/square-at-3", "--results-dir", str(tmp_path / where))
+    proc = in_its_own_python("suites/test_gradients.py", "-k", "scalar/square-at-3", "--results-dir", str(tmp_path / where))
     assert proc.returncode == 4, proc.stdout[-2000:]
     error = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(error) == 1 and message in error[0] and "--results-dir" in error[0], proc.stderr
@@ -53,7 +44,7 @@ def two_checks(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     base = tmp_path_factory.mktemp("misuse")
     vanish = base / "test_vanish.py"
     vanish.write_text(VANISH.format(where=str(base / "vanished")))
-    runs = {name: ["-p", "no:cacheprovider", "-p", "no:xdist", "suites/test_gradients.py", *extra,
+    runs = {name: ["suites/test_gradients.py", *extra,
                    "-k", "scalar/square-at-3 and test_gradient or vanish", "--framework", "torch",
                    "--dtype", "float32,float64", "--regimes", "eager", "--results-dir", str(base / name)]
             for name, extra in {"whole": [], "vanished": [str(vanish)]}.items()}

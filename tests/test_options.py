@@ -1,20 +1,10 @@
 """The suite's pytest options as a user meets them: selection, a bad name, a missing framework."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.pytest_runs import in_one_python
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def pytest_run(*args, env=None, cwd=ROOT):
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+from tests.pytest_runs import in_its_own_python, in_one_python
 
 
 #: the runs the tests below read, each its own pytest session, all in one Python (one interpreter and torch and JAX
@@ -39,8 +29,7 @@ pytestmark = pytest.mark.xdist_group("test_options")
 def runs(tmp_path_factory) -> dict[str, tuple[int, str]]:
     """(exit status, output with stderr) of each of :data:`RUNS`."""
     results = tmp_path_factory.mktemp("options")
-    args = [["-p", "no:cacheprovider", "-p", "no:xdist", *run, "--results-dir", str(results / name.replace(" ", "-"))]
-            for name, run in RUNS.items()]
+    args = [[*run, "--results-dir", str(results / name.replace(" ", "-"))] for name, run in RUNS.items()]
     return dict(zip(RUNS, in_one_python(args)))
 
 
@@ -84,7 +73,7 @@ def test_uninstalled_framework_skips_with_reason(tmp_path):
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'tensorflow' (hidden by this test)\")\n")
     env = {**os.environ, "PYTHONPATH": f"{shadow.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    proc = pytest_run("suites/test_gradients.py", "-k", "scalar/square-at-3 or persistent/two-targets", "-rs",
+    proc = in_its_own_python("suites/test_gradients.py", "-k", "scalar/square-at-3 or persistent/two-targets", "-rs",
                       "--regimes", "eager", "--dtype", "float32,float64", "--results-dir", str(tmp_path / "results"),
                       env=env)
     out = proc.stdout

@@ -43,7 +43,7 @@ def test_the_command_names_every_option_the_item_needs():
 def collect(requests: list[tuple[list[str], str]]) -> list[tuple[int, str]]:
     """(exit status, output) of ``pytest --collect-only -q`` for each (targets, options), in one Python: 24 sets of
     options cost 24 interpreter and framework start-ups (27 s of the default run) when each had its own process."""
-    return in_one_python([["--collect-only", "-q", "-p", "no:cacheprovider", *targets, *options.split()]
+    return in_one_python([["--collect-only", "-q", *targets, *options.split()]
                           for targets, options in requests])
 
 

@@ -25,7 +25,7 @@ SELECTION = ["suites/test_gradients.py", "suites/test_semantics.py", "suites/tes
 def pytest_runs(*runs: list[str]) -> list[tuple[int, str]]:
     """(exit status, output) of each pytest run of :data:`SELECTION` plus its own arguments, in one Python: three
     interpreter and torch start-ups cost 19 s of the default run."""
-    return in_one_python([["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *SELECTION, *args] for args in runs])
+    return in_one_python([["-q", "-p", "no:randomly", *SELECTION, *args] for args in runs])
 
 
 def reports(directory: Path) -> dict[str, dict]:
